@@ -21,8 +21,10 @@
 //   - flushed: bytes [0, flushed) are durable.
 //
 // The queue-level FlushedWhere is the absolute offset below which everything
-// is durable. Loaded segments start full (wrote = flushed = size); recovery
-// corrects the positions with TruncateTo.
+// is durable. Loaded segments start full (wrote = size) and unflushed
+// (flushed = 0, since a crashed process may have left their bytes only in
+// the page cache); recovery corrects the positions with TruncateTo and the
+// next Flush makes the kept bytes durable.
 //
 // # Invariants
 //

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apogeemq/apogee/env"
 )
@@ -49,8 +50,10 @@ type Queue struct {
 	ready        *Segment // preallocated, not yet in segs
 	preallocBusy bool
 
+	// flushMu serializes flush rounds and truncation; flushedWhere is
+	// written under it and read without it.
 	flushMu      sync.Mutex
-	flushedWhere int64 // guarded by flushMu; read through FlushedWhere
+	flushedWhere atomic.Int64
 
 	errMu   sync.Mutex
 	lastErr error
@@ -58,8 +61,10 @@ type Queue struct {
 
 // Open loads the segments in cfg.Dir (creating the directory if needed). A
 // zero-length last file is deleted, as RocketMQ does; any other file of the
-// wrong size is an error. Loaded segments are full (wrote = flushed = size)
-// until the caller recovers and truncates.
+// wrong size is an error. Loaded segments are full (wrote = size) until the
+// caller recovers and truncates, and not yet flushed (flushed = 0): bytes a
+// crashed process left in the page cache become durable only through the
+// next Flush.
 func Open(e env.Env, cfg Config) (*Queue, error) {
 	if cfg.SegmentSizeBytes <= 0 {
 		return nil, fmt.Errorf("mappedfile: segment size %d must be positive", cfg.SegmentSizeBytes)
@@ -116,12 +121,13 @@ func Open(e env.Env, cfg Config) (*Queue, error) {
 			q.closeAll()
 			return nil, err
 		}
+		// Loaded bytes may sit only in the page cache (a process crash
+		// keeps it): nothing counts as durable until flushed again.
 		s.wrote.Store(s.size)
-		s.flushed.Store(s.size)
 		q.segs = append(q.segs, s)
 	}
 	if len(q.segs) > 0 {
-		q.flushedWhere = q.segs[len(q.segs)-1].End()
+		q.flushedWhere.Store(q.segs[0].start)
 	}
 	return q, nil
 }
@@ -303,11 +309,7 @@ func (q *Queue) schedulePrealloc(start int64) {
 }
 
 // FlushedWhere returns the absolute offset below which all data is durable.
-func (q *Queue) FlushedWhere() int64 {
-	q.flushMu.Lock()
-	defer q.flushMu.Unlock()
-	return q.flushedWhere
-}
+func (q *Queue) FlushedWhere() int64 { return q.flushedWhere.Load() }
 
 // Flush makes published data durable, segment by segment from FlushedWhere.
 // A segment is flushed when at least leastPages 4 KiB pages are dirty, when
@@ -317,9 +319,16 @@ func (q *Queue) Flush(leastPages int) (int64, error) {
 	q.flushMu.Lock()
 	defer q.flushMu.Unlock()
 	for {
-		s := q.Find(q.flushedWhere)
+		where := q.flushedWhere.Load()
+		if first := q.First(); first != nil && where < first.start {
+			// Retention removed segments below the flush position: what
+			// they held is gone and needs no flush.
+			where = first.start
+			q.flushedWhere.Store(where)
+		}
+		s := q.Find(where)
 		if s == nil || !s.Acquire() {
-			return q.flushedWhere, nil
+			return where, nil
 		}
 		wrote := s.Wrote()
 		flushed := s.Flushed()
@@ -328,16 +337,17 @@ func (q *Queue) Flush(leastPages int) (int64, error) {
 			wrote/pageSizeBytes-flushed/pageSizeBytes >= int64(leastPages))
 		if !qualifies {
 			s.Release()
-			return q.flushedWhere, nil
+			return where, nil
 		}
 		err := s.flushTo(wrote)
 		s.Release()
 		if err != nil {
-			return q.flushedWhere, err
+			return where, err
 		}
-		q.flushedWhere = s.start + wrote
+		where = s.start + wrote
+		q.flushedWhere.Store(where)
 		if wrote != s.size {
-			return q.flushedWhere, nil
+			return where, nil
 		}
 	}
 }
@@ -390,9 +400,9 @@ func (q *Queue) TruncateTo(offset int64) error {
 		firstErr = fmt.Errorf("mappedfile: syncing %s after truncation: %w", q.cfg.Dir, err)
 	}
 	q.flushMu.Lock()
-	q.flushedWhere = min(q.flushedWhere, offset)
+	q.flushedWhere.Store(min(q.flushedWhere.Load(), offset))
 	if len(q.segs) == 0 {
-		q.flushedWhere = 0
+		q.flushedWhere.Store(0)
 	}
 	q.flushMu.Unlock()
 	return firstErr
@@ -401,7 +411,7 @@ func (q *Queue) TruncateTo(offset int64) error {
 // SetFlushedWhere records the durable offset after recovery.
 func (q *Queue) SetFlushedWhere(offset int64) {
 	q.flushMu.Lock()
-	q.flushedWhere = offset
+	q.flushedWhere.Store(offset)
 	q.flushMu.Unlock()
 }
 
@@ -409,7 +419,7 @@ func (q *Queue) SetFlushedWhere(offset int64) {
 // (a ConsumeQueue whose older data expired). The caller writes from there.
 func (q *Queue) ResetEmptyAt(startOffset int64) {
 	q.flushMu.Lock()
-	q.flushedWhere = startOffset
+	q.flushedWhere.Store(startOffset)
 	q.flushMu.Unlock()
 }
 

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/apogeemq/apogee/commitlog"
+)
+
+// recover brings the CommitLog, the ConsumeQueues and the index into
+// agreement (see the package doc), then dispatches what they miss.
+func (s *Store) recover(cp Checkpoint) error {
+	indexSafe := s.idx != nil && s.cfg.MessageIndexSafe
+	if s.report.Abnormal && indexSafe {
+		// Index files written after the last durable full file may have lost
+		// or torn entries in the crash; drop them and rebuild them from the
+		// CommitLog. The scan below starts early enough to cover them.
+		n, err := s.idx.RemoveNewerThan(cp.IndexMsgTimestampMs)
+		if err != nil {
+			return fmt.Errorf("store: dropping index files newer than the checkpoint: %w", err)
+		}
+		if n > 0 {
+			s.logger.Info("store: dropped index files to rebuild", "files", n)
+		}
+	}
+	if err := s.cqs.RecoverAll(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	dispatchedTo := s.cqs.MaxPhysicOffset()
+
+	opts := commitlog.RecoverOptions{Abnormal: s.report.Abnormal}
+	if s.report.Abnormal {
+		opts.MinTimestampMs = cp.MinTimestampMs()
+		if indexSafe {
+			opts.MinTimestampMs = cp.MinTimestampIndexMs()
+		}
+	} else {
+		opts.DispatchFromOffset = dispatchedTo
+		opts.RedispatchFrom = dispatchedTo
+	}
+	res, err := s.cl.Recover(opts, nil)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	s.report.CommitLog = res
+	if !res.CleanEnd() {
+		s.logger.Warn("store: CommitLog ends at a corrupt record; the rest was cut",
+			"offset", res.EndOffset, "reason", res.StopReason, "segmentsRemoved", res.SegmentsRemoved)
+	}
+	// Units pointing at or past the end of the valid log name records that
+	// no longer exist. After a crash, units written since the checkpoint may
+	// also be torn: drop everything from the scan start and rebuild it.
+	cut := res.EndOffset
+	if s.report.Abnormal {
+		cut = res.ScanStart
+	}
+	if err := s.cqs.TruncateByPhysOffsetAll(cut); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	// Records recovered from the page cache are not necessarily on disk:
+	// make them durable before anyone is told about them.
+	if err := s.cl.Flush(); err != nil {
+		return fmt.Errorf("store: flushing recovered CommitLog: %w", err)
+	}
+
+	from := res.ScanStart
+	if !s.report.Abnormal {
+		from = max(min(s.cqs.MaxPhysicOffset(), res.EndOffset), res.ScanStart)
+	}
+	from = max(from, s.cl.MinOffset())
+	s.report.RedispatchFrom = from
+	s.dispatch.mu.Lock()
+	s.dispatch.reputFrom = from
+	s.dispatchLocked()
+	s.dispatch.mu.Unlock()
+	if s.notWritable.Load() {
+		return fmt.Errorf("store: re-dispatch after recovery failed: %w", ErrNotWritable)
+	}
+
+	minPhys := s.cl.MinOffset()
+	for _, q := range s.cqs.Queues() {
+		q.CorrectMinOffset(minPhys)
+		s.cl.SetQueueOffset(q.Topic(), q.QueueID(), q.MaxOffset())
+	}
+	// The rebuilt state is the new baseline for the next crash.
+	return s.flushLogic(true)
+}
