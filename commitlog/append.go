@@ -69,13 +69,14 @@ func (l *Log) Append(m *Message) (AppendResult, error) {
 
 // AppendBatch stores each message as its own record, in order, under one
 // acquisition of the append lock; messages of one queue get consecutive
-// queue offsets. Every message is validated before any is written, so an
-// invalid message stores nothing. If a segment cannot be created midway
-// (a full disk), the records already written stay and are returned with the
-// error.
+// queue offsets. It stores all or nothing: every message is validated
+// before any is written, and when the batch will not fit in the current
+// segment the next one is created first, so a full disk fails the batch
+// before its first record. A batch must fit in one segment.
 func (l *Log) AppendBatch(msgs []Message) ([]AppendResult, error) {
 	results := make([]AppendResult, len(msgs))
 	crcs := make([]uint32, len(msgs))
+	var totalBytes int64
 	for i := range msgs {
 		size, err := l.validate(&msgs[i])
 		if err != nil {
@@ -83,16 +84,28 @@ func (l *Log) AppendBatch(msgs []Message) ([]AppendResult, error) {
 		}
 		results[i].SizeBytes = size
 		crcs[i] = BodyCRC(msgs[i].Body)
+		totalBytes += int64(size)
+	}
+	if totalBytes+BlankRecordSizeBytes > l.cfg.SegmentSizeBytes {
+		return nil, fmt.Errorf("%w: batch of %d bytes does not fit in a %d-byte segment", ErrBodyTooLarge, totalBytes, l.cfg.SegmentSizeBytes)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.checkWritable(); err != nil {
 		return nil, err
 	}
+	if last := l.q.Last(); last != nil && totalBytes+BlankRecordSizeBytes > last.Size()-last.Wrote() {
+		if err := l.q.PrepareNext(); err != nil {
+			return nil, fmt.Errorf("commitlog: creating the segment for a batch: %w", err)
+		}
+	}
 	for i := range msgs {
 		r, err := l.appendLocked(&msgs[i], results[i].SizeBytes, crcs[i])
 		if err != nil {
-			return results[:i], err
+			if i > 0 {
+				panic(fmt.Sprintf("commitlog: batch failed after %d records despite a prepared segment: %v", i, err))
+			}
+			return nil, err
 		}
 		results[i] = r
 	}
@@ -130,22 +143,29 @@ func (l *Log) appendLocked(m *Message, size int, crc uint32) (AppendResult, erro
 	}
 	l.lastStoreMs = storeMs
 
-	takesQueueOffset := HasQueueOffset(m.SysFlag)
+	var counter *int64
 	var queueOffset int64
-	key := queueKey{m.Topic, m.QueueID}
-	known := false
-	if takesQueueOffset {
-		queueOffset, known = l.queueOffsets[key]
+	if HasQueueOffset(m.SysFlag) {
+		if l.lastCounter != nil && l.lastKey.queueID == m.QueueID && l.lastKey.topic == m.Topic {
+			counter = l.lastCounter // a run of appends to one queue skips the map
+		} else {
+			counter = l.queueOffsets[queueKey{m.Topic, m.QueueID}]
+		}
+		if counter == nil {
+			// The table outlives the message: keep no reference to its memory.
+			counter = new(int64)
+			l.queueOffsets[queueKey{strings.Clone(m.Topic), m.QueueID}] = counter
+		}
+		queueOffset = *counter
+		if counter != l.lastCounter {
+			l.lastKey, l.lastCounter = queueKey{strings.Clone(m.Topic), m.QueueID}, counter
+		}
 	}
 	physOffset := seg.Start() + wrote
 	Encode(seg.Bytes()[wrote:], m, crc, queueOffset, physOffset, storeMs)
 	seg.Publish(wrote + int64(size))
-	if takesQueueOffset {
-		if !known {
-			// The table outlives the message: keep no reference to its memory.
-			key.topic = strings.Clone(key.topic)
-		}
-		l.queueOffsets[key] = queueOffset + 1
+	if counter != nil {
+		*counter = queueOffset + 1
 	}
 	return AppendResult{
 		PhysOffset:       physOffset,

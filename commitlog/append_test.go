@@ -106,7 +106,7 @@ func TestAppendBatch(t *testing.T) {
 	te := newTestEnv()
 	l := openRecovered(t, te.Env, testConfig())
 	mustAppend(t, l, testMsg("B", 1, 10, 0))
-	batch := []Message{testMsg("B", 1, 500, 1), testMsg("B", 1, 500, 2), testMsg("B", 2, 500, 3), testMsg("B", 1, 3000, 4)}
+	batch := []Message{testMsg("B", 1, 500, 1), testMsg("B", 1, 500, 2), testMsg("B", 2, 500, 3), testMsg("B", 1, 2150, 4)}
 	rs, err := l.AppendBatch(batch)
 	require.NoError(t, err)
 	require.Len(t, rs, 4)
@@ -125,6 +125,28 @@ func TestAppendBatch(t *testing.T) {
 	require.ErrorIs(t, err, ErrTopicEmpty)
 	require.Equal(t, before, l.MaxOffset(), "an invalid message stores nothing")
 	require.Equal(t, int64(4), l.QueueOffset("B", 1))
+
+	huge := []Message{testMsg("B", 1, 2500, 6), testMsg("B", 1, 2500, 7)}
+	_, err = l.AppendBatch(huge)
+	require.ErrorIs(t, err, ErrBodyTooLarge, "a batch must fit in one segment")
+	require.Equal(t, before, l.MaxOffset())
+}
+
+func TestAppendBatchAllOrNothingOnFullDisk(t *testing.T) {
+	te := newTestEnv()
+	l := openRecovered(t, te.Env, testConfig())
+	mustAppend(t, l, testMsg("B", 1, 3000, 0))
+	// The next segment cannot be created: the batch must fail before
+	// writing its first record, although that record would fit.
+	te.mem.SetRule(env.FailOnce(env.OpCreate, "00000000000000004096"))
+	before := l.MaxOffset()
+	_, err := l.AppendBatch([]Message{testMsg("B", 1, 300, 1), testMsg("B", 1, 900, 2)})
+	require.ErrorIs(t, err, env.ErrInjected)
+	require.Equal(t, before, l.MaxOffset(), "nothing of a failed batch is stored")
+	require.Equal(t, int64(1), l.QueueOffset("B", 1))
+	rs, err := l.AppendBatch([]Message{testMsg("B", 1, 300, 1), testMsg("B", 1, 900, 2)})
+	require.NoError(t, err)
+	require.Equal(t, []int64{1, 2}, []int64{rs[0].QueueOffset, rs[1].QueueOffset})
 }
 
 func TestQueueOffsets(t *testing.T) {

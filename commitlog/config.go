@@ -91,6 +91,12 @@ type Config struct {
 	// PreallocateNext creates the segment after the current one ahead of
 	// need, off the append path.
 	PreallocateNext bool
+	// WarmMappedFile maps every page of a new segment in for writing when
+	// the segment is created (warmMapedFileEnable, default false), so
+	// appends take no page faults. Segments are always fully allocated on
+	// disk when created; warming also populates the page cache, which the
+	// kernel then writes back as zeros once.
+	WarmMappedFile bool
 	// Logger receives flush failures; nil means slog.Default().
 	Logger *slog.Logger
 }

@@ -61,7 +61,12 @@ type Log struct {
 	// mu is the append lock: it serializes appends, truncation and the
 	// queue offset table.
 	mu           sync.Mutex
-	queueOffsets map[queueKey]int64
+	// queueOffsets holds a counter per queue; appends find it with one map
+	// lookup and advance it in place.
+	queueOffsets map[queueKey]*int64
+	// lastKey and lastCounter remember the queue of the previous append.
+	lastKey     queueKey
+	lastCounter *int64
 	// lastStoreMs keeps STORETIMESTAMP monotonic in log order.
 	lastStoreMs int64
 	// emptyStart is the log offset of the next byte when no segment exists
@@ -84,11 +89,12 @@ func Open(e env.Env, dir string, cfg Config) (*Log, error) {
 		Dir:              dir,
 		SegmentSizeBytes: cfg.SegmentSizeBytes,
 		Preallocate:      cfg.PreallocateNext,
+		Warm:             cfg.WarmMappedFile,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("commitlog: opening %s: %w", dir, err)
 	}
-	l := &Log{e: e, cfg: cfg, dir: dir, q: q, queueOffsets: make(map[queueKey]int64)}
+	l := &Log{e: e, cfg: cfg, dir: dir, q: q, queueOffsets: make(map[queueKey]*int64)}
 	l.state.Store(stateOpened)
 	return l, nil
 }
@@ -139,7 +145,11 @@ func (l *Log) NextSegmentStart(physOffset int64) int64 {
 func (l *Log) SetQueueOffset(topic string, queueID int32, next int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.queueOffsets[queueKey{strings.Clone(topic), queueID}] = next
+	if p, ok := l.queueOffsets[queueKey{topic, queueID}]; ok {
+		*p = next
+		return
+	}
+	l.queueOffsets[queueKey{strings.Clone(topic), queueID}] = &next
 }
 
 // QueueOffset returns the next queue offset of (topic, queueID): 0 for a
@@ -147,7 +157,10 @@ func (l *Log) SetQueueOffset(topic string, queueID int32, next int64) {
 func (l *Log) QueueOffset(topic string, queueID int32) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.queueOffsets[queueKey{topic, queueID}]
+	if p, ok := l.queueOffsets[queueKey{topic, queueID}]; ok {
+		return *p
+	}
+	return 0
 }
 
 // RemoveQueueOffsets forgets every queue of topic (the topic was deleted).
@@ -159,6 +172,7 @@ func (l *Log) RemoveQueueOffsets(topic string) {
 			delete(l.queueOffsets, k)
 		}
 	}
+	l.lastKey, l.lastCounter = queueKey{}, nil
 }
 
 // Close flushes everything (retrying a failing flush a few times), stops the

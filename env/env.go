@@ -126,6 +126,11 @@ type File interface {
 	Size() (int64, error)
 	// Truncate changes the length of the file; growing it fills with zeros.
 	Truncate(size int64) error
+	// Allocate grows the file to at least size bytes of zeros and reserves
+	// the disk space for them (fallocate), so that later writes through a
+	// mapping neither fail for lack of space (SIGBUS) nor pay for block
+	// allocation. A full device fails here with ErrNoSpace.
+	Allocate(size int64) error
 	// Sync makes the file's content and length durable, including bytes
 	// written through a Mapping of it.
 	Sync() error
@@ -144,6 +149,11 @@ type Mapping interface {
 	Bytes() []byte
 	// Flush makes bytes [off, off+n) durable (msync).
 	Flush(off, n int) error
+	// Prefault maps the pages of [off, off+n) in for writing without
+	// changing their content (MADV_POPULATE_WRITE), so the first writes
+	// there take no page faults. It is an optimization: where the system
+	// cannot do it, it does nothing and returns nil.
+	Prefault(off, n int) error
 	// Unmap releases the mapping. Unflushed writes stay in the page cache.
 	Unmap() error
 }

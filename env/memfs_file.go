@@ -115,6 +115,28 @@ func (f *memFile) Truncate(size int64) error {
 	return nil
 }
 
+// Allocate grows the page cache to size bytes (never shrinks it); the
+// capacity check is the disk-space reservation.
+func (f *memFile) Allocate(size int64) error {
+	m := f.fs
+	if err := m.inject(Op{Kind: OpTruncate, Path: f.name, Offset: size}); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := f.checkWritableLocked("allocate"); err != nil {
+		return err
+	}
+	if size <= int64(len(f.node.data)) {
+		return nil
+	}
+	if err := m.resizeLocked(f.node, size); err != nil {
+		return &fs.PathError{Op: "allocate", Path: f.name, Err: err}
+	}
+	f.node.modTime = m.clock.Now()
+	return nil
+}
+
 // Sync makes the whole page cache, bytes and length, durable.
 func (f *memFile) Sync() error {
 	m := f.fs
@@ -209,6 +231,20 @@ func (mp *memMapping) Flush(off, n int) error {
 	node.synced = setLength(node.synced, len(node.data))
 	copy(node.synced[off:off+n], node.data[off:off+n])
 	node.modTime = m.clock.Now()
+	return nil
+}
+
+// Prefault has nothing to do in memory; it checks the mapping is usable.
+func (mp *memMapping) Prefault(off, n int) error {
+	mp.fs.mu.Lock()
+	defer mp.fs.mu.Unlock()
+	if err := mp.checkLocked("prefault"); err != nil {
+		return err
+	}
+	if off < 0 || n < 0 || off > len(mp.buf)-n {
+		return &fs.PathError{Op: "prefault", Path: mp.name,
+			Err: fmt.Errorf("%w: range [%d, %d+%d) outside the %d mapped bytes", errBadOffset, off, off, n, len(mp.buf))}
+	}
 	return nil
 }
 

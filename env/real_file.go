@@ -1,6 +1,7 @@
 package env
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -61,6 +62,26 @@ func (f *osFile) Map(size int) (Mapping, error) {
 	return &osMapping{name: f.f.Name(), m: m}, nil
 }
 
+// Allocate reserves [0, size) with fallocate, falling back to Truncate
+// where the file system cannot allocate.
+func (f *osFile) Allocate(size int64) error {
+	cur, err := f.Size()
+	if err != nil {
+		return err
+	}
+	if size <= cur {
+		return nil
+	}
+	err = unix.Fallocate(int(f.f.Fd()), 0, 0, size)
+	if errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) {
+		return f.Truncate(size)
+	}
+	if err != nil {
+		return wrapNoSpace(&os.PathError{Op: "fallocate", Path: f.f.Name(), Err: err})
+	}
+	return nil
+}
+
 // Close closes the file; its mappings stay valid.
 func (f *osFile) Close() error { return f.f.Close() }
 
@@ -88,6 +109,32 @@ func (m *osMapping) Flush(off, n int) error {
 	start := off - off%unix.Getpagesize()
 	if err := unix.Msync(m.m[start:off+n], unix.MS_SYNC); err != nil {
 		return wrapNoSpace(&os.PathError{Op: "msync", Path: m.name, Err: err})
+	}
+	return nil
+}
+
+// madvPopulateWrite is MADV_POPULATE_WRITE (Linux 5.14).
+const madvPopulateWrite = 23
+
+// Prefault populates the page tables of [off, off+n) for writing. Kernels
+// without MADV_POPULATE_WRITE answer EINVAL; then it does nothing.
+func (m *osMapping) Prefault(off, n int) error {
+	if m.m == nil {
+		return fmt.Errorf("env: prefault %s: mapping is unmapped: %w", m.name, fs.ErrClosed)
+	}
+	if off < 0 || n < 0 || off > len(m.m)-n {
+		return fmt.Errorf("env: prefault %s: range [%d, %d+%d) outside the %d mapped bytes", m.name, off, off, n, len(m.m))
+	}
+	if n == 0 {
+		return nil
+	}
+	start := off - off%unix.Getpagesize()
+	err := unix.Madvise(m.m[start:off+n], madvPopulateWrite)
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS) {
+		return nil
+	}
+	if err != nil {
+		return wrapNoSpace(&os.PathError{Op: "madvise", Path: m.name, Err: err})
 	}
 	return nil
 }

@@ -71,6 +71,10 @@ func (s *Store) recover(cp Checkpoint) error {
 	s.dispatch.mu.Lock()
 	s.dispatch.reputFrom = from
 	s.dispatchLocked()
+	// Every record below reputFrom has its unit, whether this run or an
+	// earlier one dispatched it: DispatchedOffset must not read 0 after a
+	// recovery that had nothing to re-dispatch.
+	s.dispatch.lastEnd.Store(max(s.dispatch.lastEnd.Load(), s.dispatch.reputFrom))
 	s.dispatch.mu.Unlock()
 	if s.notWritable.Load() {
 		return fmt.Errorf("store: re-dispatch after recovery failed: %w", ErrNotWritable)
