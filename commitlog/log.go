@@ -60,7 +60,7 @@ type Log struct {
 
 	// mu is the append lock: it serializes appends, truncation and the
 	// queue offset table.
-	mu           sync.Mutex
+	mu sync.Mutex
 	// queueOffsets holds a counter per queue; appends find it with one map
 	// lookup and advance it in place.
 	queueOffsets map[queueKey]*int64
