@@ -253,12 +253,22 @@ func (s *Store) Close() error {
 	return err
 }
 
-// Abandon drops the store without touching its files, as a process crash
-// would: timers stop and nothing is flushed. Only crash tests and the
-// simulator use it, after crashing the file system under the store.
+// Abandon drops the store as a crash would: timers stop, no shutdown work is
+// done and the abort file stays, so the next Open recovers as after a
+// crash. Its file handles, mappings and lock are released (closing may
+// flush what the handles still reach; crash the MemFS first for a crash
+// that loses the page cache). Crash tests, benchmarks and the simulator use
+// it.
 func (s *Store) Abandon() {
-	s.closed.Store(true)
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
 	s.stopTimers()
+	s.bgMu.Lock()
+	defer s.bgMu.Unlock()
+	if err := s.closeFiles(); err != nil {
+		s.logger.Debug("store: abandoned with errors", "err", err)
+	}
 }
 
 func (s *Store) closeFiles() error {
