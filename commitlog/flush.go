@@ -26,9 +26,11 @@ type flushWaiter struct {
 type flusher struct {
 	mu      sync.Mutex
 	waiters []flushWaiter
-	// ready is reused by the group-commit round; at most one round runs at a
-	// time (roundPending stays set from scheduling until its callbacks ran).
-	ready        []flushWaiter
+	// ready holds reusable buffers for the waiters a round completes. At
+	// most one round flushes at a time (roundPending is set from scheduling
+	// a round until it has taken its waiters); its callbacks may still run
+	// while the next round flushes.
+	ready        [][]flushWaiter
 	roundPending bool
 	sweep        env.Timer
 	sweepGen     uint64 // tells a stale sweep callback from the armed one
@@ -90,7 +92,9 @@ func (l *Log) addWaiter(endOffset int64, done func(error)) (bool, error) {
 }
 
 // groupCommit is one round: flush everything published once, then complete
-// every waiter the flush passed.
+// every waiter the flush passed. The next round is scheduled before this
+// one runs its callbacks, so the next flush overlaps the completions
+// instead of waiting for them.
 func (l *Log) groupCommit() {
 	f := &l.fl
 	before := l.q.FlushedWhere()
@@ -99,7 +103,8 @@ func (l *Log) groupCommit() {
 		l.fail(err)
 	}
 	f.mu.Lock()
-	ready, keep := f.ready[:0], f.waiters[:0]
+	ready := f.takeReadyLocked()
+	keep := f.waiters[:0]
 	for _, w := range f.waiters {
 		if w.endOffset <= flushed || f.err != nil {
 			ready = append(ready, w)
@@ -115,6 +120,15 @@ func (l *Log) groupCommit() {
 		f.sweepGen++
 	}
 	failure := f.err
+	if len(f.waiters) == 0 || f.closed {
+		f.roundPending = false
+	} else {
+		delay := time.Duration(0)
+		if flushed == before && len(ready) == 0 {
+			delay = groupCommitRetryDelay // the disk made no progress: do not spin
+		}
+		l.e.Clock.AfterFunc(delay, l.groupCommit)
+	}
 	f.mu.Unlock()
 
 	for i := range ready {
@@ -125,20 +139,21 @@ func (l *Log) groupCommit() {
 		}
 		ready[i] = flushWaiter{}
 	}
-
-	completed := len(ready)
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.ready = ready[:0]
-	if len(f.waiters) == 0 || f.closed {
-		f.roundPending = false
-		return
+	f.ready = append(f.ready, ready[:0])
+	f.mu.Unlock()
+}
+
+// takeReadyLocked returns an empty buffer for a round's completed waiters.
+// Two rounds may overlap (one flushing while the previous completes), so
+// buffers are kept in a small free list. f.mu is held.
+func (f *flusher) takeReadyLocked() []flushWaiter {
+	if n := len(f.ready); n > 0 {
+		b := f.ready[n-1]
+		f.ready = f.ready[:n-1]
+		return b
 	}
-	delay := time.Duration(0)
-	if flushed == before && completed == 0 {
-		delay = groupCommitRetryDelay // the disk made no progress: do not spin
-	}
-	l.e.Clock.AfterFunc(delay, l.groupCommit)
+	return nil
 }
 
 // armSweepLocked schedules the timeout sweep after d. f.mu is held.
