@@ -29,6 +29,14 @@ func (l *Log) validate(m *Message) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if l.cfg.AppendPropCRC {
+		extra := propCRCExtraBytes(m.Properties)
+		if len(m.Properties)+extra > MaxPropertiesBytes {
+			return 0, fmt.Errorf("%w: %d bytes with the property crc, limit %d",
+				ErrPropertiesTooLong, len(m.Properties)+extra, MaxPropertiesBytes)
+		}
+		size += extra
+	}
 	if int64(size)+BlankRecordSizeBytes > l.cfg.SegmentSizeBytes {
 		return 0, fmt.Errorf("%w: a record of %d bytes does not fit a %d-byte segment",
 			ErrBodyTooLarge, size, l.cfg.SegmentSizeBytes)
@@ -162,7 +170,15 @@ func (l *Log) appendLocked(m *Message, size int, crc uint32) (AppendResult, erro
 		}
 	}
 	physOffset := seg.Start() + wrote
-	Encode(seg.Bytes()[wrote:], m, crc, queueOffset, physOffset, storeMs)
+	if l.cfg.AppendPropCRC {
+		withCRC := *m
+		l.propScratch = appendPropCRCPlaceholder(l.propScratch[:0], m.Properties)
+		withCRC.Properties = l.propScratch
+		Encode(seg.Bytes()[wrote:], &withCRC, crc, queueOffset, physOffset, storeMs)
+		putPropCRC(seg.Bytes()[wrote : wrote+int64(size)])
+	} else {
+		Encode(seg.Bytes()[wrote:], m, crc, queueOffset, physOffset, storeMs)
+	}
 	seg.Publish(wrote + int64(size))
 	if counter != nil {
 		*counter = queueOffset + 1

@@ -97,6 +97,16 @@ type Config struct {
 	// disk when created; warming also populates the page cache, which the
 	// kernel then writes back as zeros once.
 	WarmMappedFile bool
+	// AppendPropCRC appends the property CRC (enabledAppendPropCRC, see
+	// PropertyCRC32) to every record: a CRC over the whole record, not only
+	// the body, costing one more CRC pass over each record.
+	AppendPropCRC bool
+	// VerifyPropCRC makes recovery require and check the property CRC of
+	// every record (forceVerifyPropCRC), so a record torn outside its body
+	// by a power loss is cut rather than served. Only for logs written with
+	// AppendPropCRC from their first record: a record without the property
+	// fails, and recovery cuts the log there.
+	VerifyPropCRC bool
 	// Logger receives flush failures; nil means slog.Default().
 	Logger *slog.Logger
 }

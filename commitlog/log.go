@@ -67,6 +67,9 @@ type Log struct {
 	// lastKey and lastCounter remember the queue of the previous append.
 	lastKey     queueKey
 	lastCounter *int64
+	// propScratch holds the properties with the property CRC placeholder
+	// while a record is encoded (AppendPropCRC); guarded by mu.
+	propScratch []byte
 	// lastStoreMs keeps STORETIMESTAMP monotonic in log order.
 	lastStoreMs int64
 	// emptyStart is the log offset of the next byte when no segment exists

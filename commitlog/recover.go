@@ -114,6 +114,9 @@ func (l *Log) scan(segs []*mappedfile.Segment, opts RecoverOptions, visit func(R
 	for {
 		// Loaded segments count as fully written: all their bytes are examined.
 		rec, err := decodeInSegment(seg.Bytes(), rel, seg.Size(), checkCRC)
+		if err == nil && checkCRC && l.cfg.VerifyPropCRC {
+			err = VerifyPropCRC(rec.Raw)
+		}
 		pos := seg.Start() + rel
 		if err == nil && rec.PhysOffset != pos {
 			err = corrupt(ErrPhysOffsetMismatch, "record at %d says %d", pos, rec.PhysOffset)

@@ -141,3 +141,37 @@ func (s *Set) RemoveNewerThan(indexMsgTimestampMs int64) (int, error) {
 	s.files = kept
 	return removed, errors.Join(errs...)
 }
+
+// RemoveUnsafe removes, after a crash, every file that may hold entries not
+// known to be durable: the first file that is not full or whose endPhyOffset
+// is at or past durablePhyOffset (every record below durablePhyOffset had
+// its entries flushed), and all files after it. Full files below it were
+// never written again and are kept. It returns how many files it removed
+// and the CommitLog offset from which re-dispatch must rebuild their
+// entries: the end offset of the last kept file, or 0 when none is kept. A
+// removed file's own header is not trusted, since the crash may have torn
+// it.
+func (s *Set) RemoveUnsafe(durablePhyOffset int64) (removed int, rebuildFrom int64, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, 0, ErrClosed
+	}
+	keep := 0
+	for keep < len(s.files) {
+		h := s.files[keep].Header()
+		if !s.files[keep].Full() || h.EndPhyOffset >= durablePhyOffset {
+			break
+		}
+		rebuildFrom = h.EndPhyOffset
+		keep++
+	}
+	var errs []error
+	for _, f := range s.files[keep:] {
+		errs = append(errs, f.Destroy())
+	}
+	removed = len(s.files) - keep
+	clear(s.files[keep:])
+	s.files = s.files[:keep]
+	return removed, rebuildFrom, errors.Join(errs...)
+}

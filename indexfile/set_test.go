@@ -420,3 +420,28 @@ func TestCreateFailureLeavesNoFile(t *testing.T) {
 	require.NoError(t, s.Put("T", "k", 1, t0))
 	require.Len(t, s.FileNames(), 1)
 }
+
+func TestRemoveUnsafe(t *testing.T) {
+	e, _, _ := memEnv(t)
+	s, err := Open(e, indexDir, Config{Geometry: Geometry{HashSlots: 4, MaxEntries: 4}})
+	require.NoError(t, err)
+	defer s.Close()
+	// Three entries per file (entry 0 is never used): offsets 0..8 fill
+	// three files of three entries each.
+	for i := range 8 {
+		require.NoError(t, s.Put("T", "k", int64(i*100), 1000+int64(i)))
+	}
+	require.Len(t, s.FileNames(), 3)
+
+	removed, from, err := s.RemoveUnsafe(250)
+	require.NoError(t, err)
+	require.Equal(t, 2, removed, "the file holding 300.. and the unfinished last file go")
+	require.EqualValues(t, 200, from, "rebuild after the last kept file's end")
+	require.Len(t, s.FileNames(), 1)
+
+	removed, from, err = s.RemoveUnsafe(0)
+	require.NoError(t, err)
+	require.Equal(t, 1, removed)
+	require.EqualValues(t, 0, from)
+	require.Empty(t, s.FileNames())
+}

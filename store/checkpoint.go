@@ -19,7 +19,8 @@ const (
 	cpIndexMsgTimestampOff     = 16
 	cpMasterFlushedOffsetOff   = 24
 	cpConfirmPhyOffsetOff      = 32
-	cpFieldsEnd                = 40
+	cpIndexSafePhyOffsetOff    = 40 // Apogee's own; RocketMQ reads 40 bytes
+	cpFieldsEnd                = 48
 	checkpointRecoveryMarginMs = 3000 // RocketMQ's minTimestamp margin
 )
 
@@ -42,6 +43,12 @@ type Checkpoint struct {
 	// so that files round-trip.
 	MasterFlushedOffset int64
 	ConfirmPhyOffset    int64
+	// IndexSafePhyOffset is Apogee's own field, after RocketMQ's five
+	// (RocketMQ never reads past byte 40): every record below this
+	// CommitLog offset has its index entries durable. Crash recovery with
+	// MessageIndexSafe rebuilds the index files above it. RocketMQ's
+	// checkpoints read 0 here, which rebuilds every index file.
+	IndexSafePhyOffset int64
 }
 
 // MinTimestampMs is the store time below which every record is known to be
@@ -51,12 +58,6 @@ func (c Checkpoint) MinTimestampMs() int64 {
 	return max(0, min(c.PhysicMsgTimestampMs, c.LogicsMsgTimestampMs)-checkpointRecoveryMarginMs)
 }
 
-// MinTimestampIndexMs also accounts for the index. Unlike RocketMQ it keeps
-// the safety margin for the index timestamp too: records stored in the same
-// millisecond as the last durable index entry may sit in the next file.
-func (c Checkpoint) MinTimestampIndexMs() int64 {
-	return max(0, min(c.MinTimestampMs(), c.IndexMsgTimestampMs-checkpointRecoveryMarginMs))
-}
 
 // EncodeCheckpoint writes c into a 4096-byte image.
 func EncodeCheckpoint(c Checkpoint) []byte {
@@ -66,6 +67,7 @@ func EncodeCheckpoint(c Checkpoint) []byte {
 	binary.BigEndian.PutUint64(b[cpIndexMsgTimestampOff:], uint64(c.IndexMsgTimestampMs))
 	binary.BigEndian.PutUint64(b[cpMasterFlushedOffsetOff:], uint64(c.MasterFlushedOffset))
 	binary.BigEndian.PutUint64(b[cpConfirmPhyOffsetOff:], uint64(c.ConfirmPhyOffset))
+	binary.BigEndian.PutUint64(b[cpIndexSafePhyOffsetOff:], uint64(c.IndexSafePhyOffset))
 	return b
 }
 
@@ -82,9 +84,10 @@ func DecodeCheckpoint(b []byte) (Checkpoint, error) {
 		IndexMsgTimestampMs:  int64(binary.BigEndian.Uint64(b[cpIndexMsgTimestampOff:])),
 		MasterFlushedOffset:  int64(binary.BigEndian.Uint64(b[cpMasterFlushedOffsetOff:])),
 		ConfirmPhyOffset:     int64(binary.BigEndian.Uint64(b[cpConfirmPhyOffsetOff:])),
+		IndexSafePhyOffset:   int64(binary.BigEndian.Uint64(b[cpIndexSafePhyOffsetOff:])),
 	}
 	if c.PhysicMsgTimestampMs < 0 || c.LogicsMsgTimestampMs < 0 || c.IndexMsgTimestampMs < 0 ||
-		c.MasterFlushedOffset < 0 || c.ConfirmPhyOffset < 0 {
+		c.MasterFlushedOffset < 0 || c.ConfirmPhyOffset < 0 || c.IndexSafePhyOffset < 0 {
 		return Checkpoint{}, fmt.Errorf("%w: negative field in %x", ErrBadCheckpoint, b[:cpFieldsEnd])
 	}
 	return c, nil

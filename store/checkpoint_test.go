@@ -20,6 +20,7 @@ var goldenCheckpoint = Checkpoint{
 	IndexMsgTimestampMs:  1_699_999_990_000,
 	MasterFlushedOffset:  0x0102030405060708,
 	ConfirmPhyOffset:     0x7FFFFFFFFFFFFFFF,
+	IndexSafePhyOffset:   0x0000000012345678,
 }
 
 const goldenCheckpointHex = "" +
@@ -27,7 +28,8 @@ const goldenCheckpointHex = "" +
 	"0000018bcfe56418" + // @8  logicsMsgTimestamp 1699999999000
 	"0000018bcfe540f0" + // @16 indexMsgTimestamp  1699999990000
 	"0102030405060708" + // @24 masterFlushedOffset
-	"7fffffffffffffff" //   @32 confirmPhyOffset
+	"7fffffffffffffff" + // @32 confirmPhyOffset
+	"0000000012345678" //   @40 indexSafePhyOffset (Apogee's own)
 
 // unhex decodes a hex string, failing the test on bad input.
 func unhex(t testing.TB, s string) []byte {
@@ -50,8 +52,8 @@ func rocketMQ4xCheckpoint(physicMs, logicsMs, indexMs int64) []byte {
 func TestEncodeCheckpointGolden(t *testing.T) {
 	img := EncodeCheckpoint(goldenCheckpoint)
 	require.Len(t, img, 4096)
-	require.Equal(t, unhex(t, goldenCheckpointHex), img[:40])
-	require.Equal(t, make([]byte, 4096-40), img[40:])
+	require.Equal(t, unhex(t, goldenCheckpointHex), img[:48])
+	require.Equal(t, make([]byte, 4096-48), img[48:])
 
 	c, err := DecodeCheckpoint(img)
 	require.NoError(t, err)
@@ -69,7 +71,7 @@ func TestDecodeRocketMQ4xCheckpoint(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Checkpoint{PhysicMsgTimestampMs: 1_700_000_000_000, LogicsMsgTimestampMs: 1_699_999_999_000}, c)
 	require.Equal(t, int64(1_699_999_996_000), c.MinTimestampMs())
-	require.Equal(t, int64(0), c.MinTimestampIndexMs())
+	require.Zero(t, c.IndexSafePhyOffset, "a RocketMQ checkpoint trusts no index file")
 }
 
 func TestDecodeCheckpointRejects(t *testing.T) {
@@ -105,7 +107,7 @@ func TestDecodeCheckpointRejects(t *testing.T) {
 
 func TestDecodeCheckpointIgnoresBytesPastTheFields(t *testing.T) {
 	img := EncodeCheckpoint(goldenCheckpoint)
-	copy(img[40:], strings.Repeat("\xff", 100))
+	copy(img[48:], strings.Repeat("\xff", 100))
 	c, err := DecodeCheckpoint(img)
 	require.NoError(t, err)
 	require.Equal(t, goldenCheckpoint, c)
@@ -113,20 +115,19 @@ func TestDecodeCheckpointIgnoresBytesPastTheFields(t *testing.T) {
 
 func TestCheckpointMinTimestamps(t *testing.T) {
 	cases := []struct {
-		name                  string
-		cp                    Checkpoint
-		minMs, minWithIndexMs int64
+		name  string
+		cp    Checkpoint
+		minMs int64
 	}{
-		{"logics behind physic", Checkpoint{PhysicMsgTimestampMs: 10_000, LogicsMsgTimestampMs: 8_000, IndexMsgTimestampMs: 9_000}, 5_000, 5_000},
-		{"physic behind logics", Checkpoint{PhysicMsgTimestampMs: 7_000, LogicsMsgTimestampMs: 8_000, IndexMsgTimestampMs: 9_000}, 4_000, 4_000},
-		{"index furthest behind", Checkpoint{PhysicMsgTimestampMs: 10_000, LogicsMsgTimestampMs: 10_000, IndexMsgTimestampMs: 6_000}, 7_000, 3_000},
-		{"clamped at zero", Checkpoint{PhysicMsgTimestampMs: 1_000, LogicsMsgTimestampMs: 2_000, IndexMsgTimestampMs: 500}, 0, 0},
-		{"empty", Checkpoint{}, 0, 0},
+		{"logics behind physic", Checkpoint{PhysicMsgTimestampMs: 10_000, LogicsMsgTimestampMs: 8_000, IndexMsgTimestampMs: 9_000}, 5_000},
+		{"physic behind logics", Checkpoint{PhysicMsgTimestampMs: 7_000, LogicsMsgTimestampMs: 8_000, IndexMsgTimestampMs: 9_000}, 4_000},
+		{"index does not count", Checkpoint{PhysicMsgTimestampMs: 10_000, LogicsMsgTimestampMs: 10_000, IndexMsgTimestampMs: 6_000}, 7_000},
+		{"clamped at zero", Checkpoint{PhysicMsgTimestampMs: 1_000, LogicsMsgTimestampMs: 2_000, IndexMsgTimestampMs: 500}, 0},
+		{"empty", Checkpoint{}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.minMs, tc.cp.MinTimestampMs())
-			require.Equal(t, tc.minWithIndexMs, tc.cp.MinTimestampIndexMs())
 		})
 	}
 }
@@ -148,8 +149,6 @@ func FuzzDecodeCheckpoint(f *testing.F) {
 		require.Len(t, img, checkpointSizeBytes)
 		require.Equal(t, b[:cpFieldsEnd], img[:cpFieldsEnd])
 		require.GreaterOrEqual(t, c.MinTimestampMs(), int64(0))
-		require.GreaterOrEqual(t, c.MinTimestampIndexMs(), int64(0))
-		require.LessOrEqual(t, c.MinTimestampIndexMs(), c.MinTimestampMs())
 	})
 }
 
@@ -168,6 +167,7 @@ func TestStoreWritesCheckpoint(t *testing.T) {
 	require.Equal(t, last.storeMs, c.PhysicMsgTimestampMs)
 	require.Equal(t, last.storeMs, c.LogicsMsgTimestampMs)
 	require.Equal(t, int64(0), c.IndexMsgTimestampMs, "no index file is full yet")
+	require.Equal(t, last.physOffset+int64(last.sizeBytes), c.IndexSafePhyOffset, "every dispatched record is indexed durably")
 }
 
 func TestCrashRecoveryStartsAtTheCheckpointSegment(t *testing.T) {

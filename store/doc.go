@@ -39,12 +39,17 @@
 //   - With an abort file (crash) the scan starts at the newest segment whose
 //     first record is older than the checkpoint's minTimestamp (the oldest
 //     segment when none is, or when the checkpoint is unreadable).
-//   - The scan checks every record's CRC; the first invalid record ends the
-//     log. Everything after it is cut (and zeroed), ConsumeQueue units and
+//   - The scan checks every record's body CRC (and, with VerifyPropCRC, the
+//     whole-record property CRC, which also catches a record torn outside
+//     its body); the first invalid record ends the log. Everything after it is cut (and zeroed), ConsumeQueue units and
 //     index entries pointing at or past it are dropped, and every record from
 //     the scan start is dispatched again (dispatch is idempotent). The next
 //     queue offset of each queue is then its ConsumeQueue's max offset, so a
 //     queue offset held by a surviving record is never handed out again.
+//   - With MessageIndexSafe, index files written since the index was last
+//     known durable (the checkpoint's IndexSafePhyOffset) are dropped after
+//     a crash and rebuilt by dispatching again from the end of the last kept
+//     file; without it, as in RocketMQ, a crash may lose the newest entries.
 //
 // A wrong-size segment or a badly named file makes Open fail with a clear
 // error; a corrupt record ends the log at the last valid record before it,

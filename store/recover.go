@@ -9,17 +9,18 @@ import (
 // recover brings the CommitLog, the ConsumeQueues and the index into
 // agreement (see the package doc), then dispatches what they miss.
 func (s *Store) recover(cp Checkpoint) error {
-	indexSafe := s.idx != nil && s.cfg.MessageIndexSafe
-	if s.report.Abnormal && indexSafe {
-		// Index files written after the last durable full file may have lost
-		// or torn entries in the crash; drop them and rebuild them from the
-		// CommitLog. The scan below starts early enough to cover them.
-		n, err := s.idx.RemoveNewerThan(cp.IndexMsgTimestampMs)
+	indexRebuildFrom := int64(-1)
+	if s.report.Abnormal && s.idx != nil && s.cfg.MessageIndexSafe {
+		// Index files written since the index was last known durable may
+		// hold torn entries or slots; drop them and rebuild them from the
+		// CommitLog.
+		n, from, err := s.idx.RemoveUnsafe(cp.IndexSafePhyOffset)
 		if err != nil {
-			return fmt.Errorf("store: dropping index files newer than the checkpoint: %w", err)
+			return fmt.Errorf("store: dropping index files written since the checkpoint: %w", err)
 		}
 		if n > 0 {
-			s.logger.Info("store: dropped index files to rebuild", "files", n)
+			indexRebuildFrom = from
+			s.logger.Info("store: dropped index files to rebuild", "files", n, "from", from)
 		}
 	}
 	if err := s.cqs.RecoverAll(); err != nil {
@@ -30,9 +31,6 @@ func (s *Store) recover(cp Checkpoint) error {
 	opts := commitlog.RecoverOptions{Abnormal: s.report.Abnormal}
 	if s.report.Abnormal {
 		opts.MinTimestampMs = cp.MinTimestampMs()
-		if indexSafe {
-			opts.MinTimestampMs = cp.MinTimestampIndexMs()
-		}
 	} else {
 		opts.DispatchFromOffset = dispatchedTo
 		opts.RedispatchFrom = dispatchedTo
@@ -65,6 +63,12 @@ func (s *Store) recover(cp Checkpoint) error {
 	from := res.ScanStart
 	if !s.report.Abnormal {
 		from = max(min(s.cqs.MaxPhysicOffset(), res.EndOffset), res.ScanStart)
+	}
+	if indexRebuildFrom >= 0 {
+		// Records before the scan start are trusted; dispatching them again
+		// only rebuilds the dropped index files (their ConsumeQueue units are
+		// there and are skipped).
+		from = min(from, indexRebuildFrom)
 	}
 	from = max(from, s.cl.MinOffset())
 	s.report.RedispatchFrom = from

@@ -81,14 +81,21 @@ func (s *Store) flushLogic(thorough bool) error {
 	if thorough {
 		leastPages = 0
 	}
+	indexSafe := int64(-1)
 	err := s.cqs.FlushAll(leastPages)
 	if thorough && err == nil && s.idx != nil {
+		// Every record dispatched so far has its entries in the files the
+		// flush covers.
+		indexSafe = s.dispatch.lastEnd.Load()
 		err = s.idx.Flush()
 	}
 	if err != nil {
 		return err
 	}
 	s.cp.update(func(c *Checkpoint) {
+		if indexSafe >= 0 {
+			c.IndexSafePhyOffset = max(c.IndexSafePhyOffset, indexSafe)
+		}
 		if s.cl.FlushedOffset() >= end {
 			c.PhysicMsgTimestampMs = max(c.PhysicMsgTimestampMs, ts)
 		}

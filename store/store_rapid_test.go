@@ -58,6 +58,10 @@ func newStoreMachine(t *rapid.T) *storeMachine {
 	cfg.IndexHashSlots = 64
 	cfg.IndexMaxEntries = 128
 	cfg.MessageIndexSafe = true
+	// A torn page can cut a record's properties while its body, and so its
+	// body CRC, survive: the whole-record CRC catches it.
+	cfg.CommitLog.AppendPropCRC = true
+	cfg.CommitLog.VerifyPropCRC = true
 	m := &storeMachine{t: t, fs: fs, clock: clock, cfg: cfg, queues: map[queueKey][]*modelMsg{}}
 	m.sync = rapid.Bool().Draw(t, "syncFlush")
 	if m.sync {
@@ -263,7 +267,15 @@ func (m *storeMachine) GetByTag(t *rapid.T) {
 			for _, msg := range q {
 				tags = append(tags, msg.tags)
 			}
-			t.Fatalf("tag %s: message %d at offset %d, model wants %d (model tags %v)", tag, i, r.QueueOffsets[i], want[i], tags)
+			u, _ := m.st.cqs.Get(k.topic, k.queueID).Get(int64(want[i]))
+			rec, ref, err := m.st.ReadRecord(u.PhysOffset)
+			var recTags []byte
+			if err == nil {
+				recTags, _ = commitlog.PropertyValue(rec.Properties, commitlog.PropertyTags)
+				ref.Release()
+			}
+			t.Fatalf("tag %s: message %d at offset %d, model wants %d (model tags %v); unit %v record tags %q err %v report %+v",
+				tag, i, r.QueueOffsets[i], want[i], tags, u, recTags, err, m.st.Report())
 		}
 		m.checkRecord(raw, q[want[i]], int64(want[i]))
 	}
