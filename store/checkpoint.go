@@ -58,7 +58,6 @@ func (c Checkpoint) MinTimestampMs() int64 {
 	return max(0, min(c.PhysicMsgTimestampMs, c.LogicsMsgTimestampMs)-checkpointRecoveryMarginMs)
 }
 
-
 // EncodeCheckpoint writes c into a 4096-byte image.
 func EncodeCheckpoint(c Checkpoint) []byte {
 	b := make([]byte, checkpointSizeBytes)
