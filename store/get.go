@@ -173,14 +173,23 @@ func (s *Store) storeTimeOf(physOffset int64, sizeBytes int32) (int64, bool) {
 	return rec.StoreTimestampMs, true
 }
 
-// MessageStoreTime returns the store time of the message at a queue offset.
-func (s *Store) MessageStoreTime(topic string, queueID int32, queueOffset int64) (int64, bool) {
+// unitAt returns the ConsumeQueue unit of a message at a queue offset.
+func (s *Store) unitAt(topic string, queueID int32, queueOffset int64) (consumequeue.Unit, bool) {
 	cq := s.cqs.Get(topic, queueID)
 	if cq == nil {
-		return 0, false
+		return consumequeue.Unit{}, false
 	}
 	u, ok := cq.Get(queueOffset)
 	if !ok || u.IsFiller() {
+		return consumequeue.Unit{}, false
+	}
+	return u, true
+}
+
+// MessageStoreTime returns the store time of the message at a queue offset.
+func (s *Store) MessageStoreTime(topic string, queueID int32, queueOffset int64) (int64, bool) {
+	u, ok := s.unitAt(topic, queueID, queueOffset)
+	if !ok {
 		return 0, false
 	}
 	return s.storeTimeOf(u.PhysOffset, u.SizeBytes)
@@ -195,15 +204,8 @@ func (s *Store) EarliestMessageTime(topic string, queueID int32) (int64, bool) {
 // CommitLogOffsetInQueue returns the CommitLog offset of the message at a
 // queue offset.
 func (s *Store) CommitLogOffsetInQueue(topic string, queueID int32, queueOffset int64) (int64, bool) {
-	cq := s.cqs.Get(topic, queueID)
-	if cq == nil {
-		return 0, false
-	}
-	u, ok := cq.Get(queueOffset)
-	if !ok || u.IsFiller() {
-		return 0, false
-	}
-	return u.PhysOffset, true
+	u, ok := s.unitAt(topic, queueID, queueOffset)
+	return u.PhysOffset, ok
 }
 
 // ReadRecord returns the record at a CommitLog offset (lookMessageByOffset),

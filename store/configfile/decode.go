@@ -180,3 +180,24 @@ func compactRaw(raw json.RawMessage) (json.RawMessage, error) {
 	}
 	return json.RawMessage(buf.Bytes()), nil
 }
+
+// decodeTable decodes the object at fields[field], if present, entry by
+// entry with decode, into dst; errors name the field and the entry.
+func decodeTable[T any](fields map[string]json.RawMessage, field string, dst map[string]T, decode func(json.RawMessage) (T, error)) error {
+	raw, ok := fields[field]
+	if !ok {
+		return nil
+	}
+	entries, err := decodeObject(raw)
+	if err != nil {
+		return atField(err, field)
+	}
+	for _, name := range sortedNames(entries) {
+		v, err := decode(entries[name])
+		if err != nil {
+			return atField(atKey(err, name), field)
+		}
+		dst[name] = v
+	}
+	return nil
+}

@@ -142,18 +142,8 @@ func ParseSubscriptionGroups(data []byte) (*SubscriptionGroupTable, error) {
 			t.Forbidden[group] = perms
 		}
 	}
-	if raw, ok := fields["subscriptionGroupTable"]; ok {
-		entries, err := decodeObject(raw)
-		if err != nil {
-			return nil, atField(err, "subscriptionGroupTable")
-		}
-		for _, group := range sortedNames(entries) {
-			sg, err := decodeSubscriptionGroup(entries[group])
-			if err != nil {
-				return nil, atField(atKey(err, group), "subscriptionGroupTable")
-			}
-			t.Groups[group] = sg
-		}
+	if err := decodeTable(fields, "subscriptionGroupTable", t.Groups, decodeSubscriptionGroup); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -105,18 +105,8 @@ func ParseTopics(data []byte) (*TopicConfigTable, error) {
 			t.DataVersion = *dv
 		}
 	}
-	if raw, ok := fields["topicConfigTable"]; ok {
-		entries, err := decodeObject(raw)
-		if err != nil {
-			return nil, atField(err, "topicConfigTable")
-		}
-		for _, name := range sortedNames(entries) {
-			tc, err := decodeTopicConfig(entries[name])
-			if err != nil {
-				return nil, atField(atKey(err, name), "topicConfigTable")
-			}
-			t.Topics[name] = tc
-		}
+	if err := decodeTable(fields, "topicConfigTable", t.Topics, decodeTopicConfig); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
