@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -177,4 +178,36 @@ func TestDeletedSegmentStaysMappedWhileReferenced(t *testing.T) {
 	require.True(t, os.IsNotExist(err))
 	_, ok = q.DeleteFirst()
 	require.False(t, ok, "the newest segment is never deleted")
+}
+
+func TestPrepareNextMakesTheRollInfallible(t *testing.T) {
+	clock := env.NewManualClock(time.Unix(0, 0))
+	fs := env.NewMemFS(clock)
+	e := env.Env{Clock: clock, FS: fs, Rand: env.NewSeededRand(1)}
+	q := openTestQueue(t, e, "/q")
+	defer q.Close()
+	write(t, q, pattern(testSegSize-10, 1))
+	require.NoError(t, q.PrepareNext())
+	require.NoError(t, q.PrepareNext(), "preparing twice is a no-op")
+	// The disk now refuses new files: the prepared segment still serves.
+	fs.SetCapacity(1)
+	s := q.Last()
+	s.Publish(s.Size())
+	next, err := q.SegmentForWrite(q.MaxOffset())
+	require.NoError(t, err)
+	require.EqualValues(t, testSegSize, next.Start())
+}
+
+func TestCreateReportsAFullDisk(t *testing.T) {
+	clock := env.NewManualClock(time.Unix(0, 0))
+	fs := env.NewMemFS(clock)
+	e := env.Env{Clock: clock, FS: fs, Rand: env.NewSeededRand(1)}
+	fs.SetCapacity(testSegSize / 2)
+	q := openTestQueue(t, e, "/q")
+	defer q.Close()
+	_, err := q.SegmentForWrite(0)
+	require.ErrorIs(t, err, env.ErrNoSpace, "segments are allocated up front, so a full disk is an error here, not a fault later")
+	names, err := fs.List("/q")
+	require.NoError(t, err)
+	require.Empty(t, names, "the half-made file is removed")
 }
