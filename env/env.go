@@ -12,6 +12,7 @@ type Env struct {
 	Clock Clock
 	FS    FS
 	Rand  Rand
+	Net   Network
 }
 
 // Clock reads the time and schedules callbacks.
