@@ -3,12 +3,18 @@
 // Every package outside env and cmd reaches the wall clock, timers, the file
 // system, the network and randomness only through the values defined here. That
 // rule is what lets the deterministic simulator run whole clusters in one
-// goroutine: it supplies a virtual Clock, an in-memory crashable FS and a seeded
-// Rand, and the code under test cannot tell.
+// goroutine: it supplies a virtual Clock, an in-memory crashable FS, an
+// in-memory Network and a seeded Rand, and the code under test cannot tell.
 //
-// There are two implementations of each seam and only two: the real one
-// (Real: wall clock, os + mmap, math/rand) and the simulated one (ManualClock,
-// MemFS, NewSeededRand). The lint test in this package fails the build when a
+// There are two implementations of each seam and only two:
+//
+//	seam      real (Real)                simulated
+//	Clock     wall clock (time)          ManualClock
+//	FS        os + mmap                  MemFS
+//	Network   TCPNetwork (package net)   MemNetwork
+//	Rand      math/rand/v2 top level     NewSeededRand
+//
+// The lint test in this package fails the build when a
 // package outside env and cmd imports os, net or math/rand, calls a wall-clock
 // or timer function of time, or starts a goroutine.
 //
@@ -32,7 +38,7 @@
 // # The real implementations
 //
 // Real returns the wall clock (time.Now, time.AfterFunc), a FS over package
-// os, and math/rand/v2's concurrency-safe top-level generator.
+// os, math/rand/v2's concurrency-safe top-level generator, and a TCPNetwork.
 //
 //   - File.Sync is fsync; SyncDir opens the directory and fsyncs it.
 //   - File.Map maps [0, size) with mmap(PROT_READ|PROT_WRITE, MAP_SHARED)
@@ -52,6 +58,84 @@
 //
 // NewSeededRand returns a deterministic, mutex-protected PCG generator for
 // the simulator.
+//
+// # TCPNetwork
+//
+// TCPNetwork is the Network over package net; the handlers of its
+// connections run on goroutines of env, so components guard their state.
+//
+//   - Listen binds with net.Listen("tcp") and runs one accept goroutine.
+//     Transient Accept failures (EMFILE, ENFILE, ENOBUFS, ENOMEM,
+//     ECONNABORTED, ...) are retried after a backoff doubling from 5 ms to
+//     1 s; any other failure closes the listener. Listener.Close ends the
+//     goroutine; a connection accepted in that instant is closed unserved.
+//   - Dial runs net.DialTimeout on its own goroutine and calls done from it.
+//     Refusals match ErrConnRefused, timeouts ErrDialTimeout, and a busy
+//     address on Listen ErrAddrInUse (each also matches the underlying
+//     error). TCP_NODELAY is on for every connection.
+//   - Start launches a reader and a writer goroutine. The reader reads into
+//     one reused 64 KiB buffer and calls onData with each filled slice;
+//     when the socket ends it calls onClose once: nil for EOF or for Close,
+//     the wrapped error otherwise (ECONNRESET and EPIPE also match
+//     ErrConnReset). The writer takes every queued Write at once, sends
+//     them with one net.Buffers.WriteTo (writev), then calls their done
+//     callbacks in order. Writes made before Start wait for it.
+//   - The bytes queued and not yet handed to the kernel are bounded per
+//     connection (TCPNetwork.MaxQueuedWriteBytes, default
+//     DefaultMaxQueuedWriteBytes = 64 MiB). The Write that would pass the
+//     bound closes the connection; it and every queued write fail with an
+//     error matching both ErrConnClosed and ErrWriteQueueFull, and onClose
+//     reports ErrWriteQueueFull.
+//   - Close marks the connection closed and closes the socket without
+//     waiting: both goroutines end promptly, queued writes fail with
+//     ErrConnClosed, no onData follows, onClose runs once on the reader.
+//     One goroutine at a time calls done callbacks (the writer, or after
+//     it a short-lived one that fails what was queued after the close), so
+//     they never overlap.
+//
+// # MemNetwork
+//
+// MemNetwork is the in-memory Network for deterministic tests. Every
+// callback it makes (accept, Dial's done, onData, onClose, Write's done)
+// runs from a clock.AfterFunc(0) callback, never from inside a call of the
+// caller; with a ManualClock a test delivers with RunDue. The network's one
+// mutex guards all its state and is never held while a callback runs.
+//
+//   - Addresses are "host:port". Listen on port 0 takes the next free port
+//     of [10000, 49151]; dialing ends get "127.0.0.1:p" with p from
+//     [49152, 65535]. Both ranges are walked by a cursor that wraps and
+//     skips ports in use, so ports are assigned deterministically and not
+//     reused until the range goes round. A host "", "0.0.0.0" or "::"
+//     listens on every host; a second listener on a port taken on the same
+//     or a wildcard host fails with ErrAddrInUse.
+//   - Dial schedules one callback: if a listener is bound at that moment
+//     (the exact host first, else a wildcard one), it calls accept with the
+//     server end and then done with the client end; else done gets
+//     ErrConnRefused. The timeout is unused: connecting takes no time.
+//   - Write copies the bytes into the peer's inbound buffer at once (the
+//     stand-in for the kernel's buffers) and queues done(nil). Each end has
+//     at most one delivery callback scheduled; it passes everything
+//     inbound to one onData call, so pending bytes are coalesced. Done
+//     callbacks run in Write order from one callback per batch.
+//   - Close (or a write past the bound) finishes one end: its undelivered
+//     inbound bytes are dropped, its onClose reports the reason, and the
+//     peer receives what was sent before, then onClose(nil). Bytes written
+//     to an end whose peer has finished vanish, as on a closed socket.
+//   - The unsent bytes of one direction (held before Start plus not yet
+//     delivered) are bounded by DefaultMaxQueuedWriteBytes like TCP's write
+//     queue.
+//
+// Latency, loss, partitions and resets belong to the simulator: closing an
+// end already carries the reason its peer will report (nil for a clean
+// close, ErrConnReset for a reset), and each end's delivery goes through
+// one scheduling point where a delay or a drop can be added.
+//
+// Invariants of both networks (checked by the tests against each): per
+// connection end, onData calls never overlap and none follows onClose;
+// onClose runs exactly once once the end is started; every Write's done
+// runs exactly once, in Write order, never from inside Write and never
+// overlapping another done of that connection; the bytes of one Write
+// arrive contiguous and in order after those of earlier Writes.
 //
 // # ManualClock
 //

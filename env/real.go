@@ -7,10 +7,10 @@ import (
 )
 
 // Real returns the production Env: the wall clock, the operating system's
-// file system with mmap, and math/rand/v2's top-level generator. See the
-// package doc for the details of each.
+// file system with mmap, math/rand/v2's top-level generator, and TCP with
+// the default bounds. See the package doc for the details of each.
 func Real() Env {
-	return Env{Clock: wallClock{}, FS: osFS{}, Rand: globalRand{}}
+	return Env{Clock: wallClock{}, FS: osFS{}, Rand: globalRand{}, Net: &TCPNetwork{}}
 }
 
 // wallClock is the Clock of time.Now and time.AfterFunc.
