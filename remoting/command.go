@@ -1,5 +1,7 @@
 package remoting
 
+import "strconv"
+
 // SerializeType is the header serialization of a frame: the top byte of the
 // frame's second int32 (spec/remoting.md §1).
 type SerializeType byte
@@ -67,4 +69,16 @@ func NewResponse(req *Command, code int32, remark string) *Command {
 		Remark:    remark,
 		Serialize: req.Serialize,
 	}
+}
+
+// String names the serialization as RocketMQ does ("JSON", "ROCKETMQ"), or
+// "SerializeType(n)" for a value outside the protocol.
+func (t SerializeType) String() string {
+	switch t {
+	case SerializeJSON:
+		return "JSON"
+	case SerializeRocketMQ:
+		return "ROCKETMQ"
+	}
+	return "SerializeType(" + strconv.Itoa(int(t)) + ")"
 }
