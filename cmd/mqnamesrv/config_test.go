@@ -29,14 +29,14 @@ func TestParseConfig(t *testing.T) {
 
 func TestParseConfigRejects(t *testing.T) {
 	cases := map[string]string{
-		"not a number":   "listenPort=abc\n",
-		"port too big":   "listenPort=70000\n",
-		"negative ms":    "scanNotActiveBrokerInterval=-5\n",
-		"zero expiry":    "brokerChannelExpiredTime=0\n",
-		"tiny frames":    "maxFrameBytes=10\n",
-		"empty log dir":  "logDir=\n",
-		"huge file":      strings.Repeat("#", maxConfigBytes+1),
-		"bad unicode":    "listenPort=\\u12\n",
+		"not a number":  "listenPort=abc\n",
+		"port too big":  "listenPort=70000\n",
+		"negative ms":   "scanNotActiveBrokerInterval=-5\n",
+		"zero expiry":   "brokerChannelExpiredTime=0\n",
+		"tiny frames":   "maxFrameBytes=10\n",
+		"empty log dir": "logDir=\n",
+		"huge file":     strings.Repeat("#", maxConfigBytes+1),
+		"bad unicode":   "listenPort=\\u12\n",
 	}
 	for name, data := range cases {
 		t.Run(name, func(t *testing.T) {
