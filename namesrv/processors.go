@@ -10,11 +10,6 @@ import (
 	"github.com/apogeemq/apogee/remoting"
 )
 
-// routeBodyCapBytes sizes the buffer a route reply is rendered into: a
-// topic on a handful of brokers renders in a few hundred bytes, so most
-// replies need no regrowth.
-const routeBodyCapBytes = 512
-
 // handlers returns the request handlers by code. Every handler answers at
 // once; a header that is missing or garbled gets SYSTEM_ERROR with the
 // decoding error as remark, as RocketMQ answers a RemotingCommandException.
@@ -55,21 +50,6 @@ func replyOK(reply func(*remoting.Command), req *remoting.Command, body []byte) 
 // error's text.
 func fail(reply func(*remoting.Command), req *remoting.Command, code int32, err error) {
 	respond(reply, req, code, err.Error(), nil, nil)
-}
-
-func (ns *NameServer) getRouteInfoByTopic(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetRouteInfoRequestHeader(req.ExtFields)
-	if err != nil {
-		fail(reply, req, remoting.ResSystemError, err)
-		return
-	}
-	orderConf, _ := ns.kv.Get(NamespaceOrderTopicConfig, h.Topic)
-	body, found := ns.registry.AppendRouteJSON(make([]byte, 0, routeBodyCapBytes), h.Topic, orderConf)
-	if !found {
-		respond(reply, req, remoting.ResTopicNotExist, "No topic route info in name server for the topic: "+h.Topic, nil, nil)
-		return
-	}
-	replyOK(reply, req, body)
 }
 
 func (ns *NameServer) registerBroker(p remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {

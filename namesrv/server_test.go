@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"log/slog"
+	"strconv"
 	"testing"
 	"time"
 
@@ -374,4 +375,76 @@ func TestServeOverTCP(t *testing.T) {
 	require.NoError(t, err)
 	requireCode(t, remoting.ResSuccess, resp)
 	assert.Equal(t, `{"topicList":["TopicA","TopicB"]}`, string(resp.Body))
+}
+
+func TestServeOnewayRequestsGetNoReply(t *testing.T) {
+	rig := newNSRig(t)
+	requireCode(t, remoting.ResSuccess, rig.register(rig.client, "c", "b", 0, "h:1", body(1, topicsOf("T", "U")...)))
+	for _, topic := range []string{"T", "missing"} {
+		req := remoting.NewRequest(remoting.ReqGetRouteInfoByTopic, remoting.GetRouteInfoRequestHeader{Topic: topic}.ToExtFields(), nil)
+		require.NoError(t, rig.client.InvokeOneway(rig.ns.Addr(), req))
+		rig.clock.RunDue()
+	}
+	resp := rig.route("T")
+	requireCode(t, remoting.ResSuccess, resp)
+	assert.Contains(t, string(resp.Body), `"brokerName":"b"`)
+}
+
+// lazyNetwork wraps a Network so that the connections it accepts send
+// their writes later, from the clock, holding the caller's buffers until
+// then as a real connection's writer does (MemNetwork copies them at once,
+// which would hide a buffer reused too early).
+type lazyNetwork struct {
+	env.Network
+	clock env.Clock
+}
+
+func (n lazyNetwork) Listen(addr string, accept func(env.Conn)) (env.Listener, error) {
+	return n.Network.Listen(addr, func(c env.Conn) { accept(lazyConn{Conn: c, clock: n.clock}) })
+}
+
+type lazyConn struct {
+	env.Conn
+	clock env.Clock
+}
+
+func (c lazyConn) Write(bufs [][]byte, done func(error)) {
+	c.clock.AfterFunc(0, func() { c.Conn.Write(bufs, done) })
+}
+
+func TestServePipelinedRouteRepliesKeepTheirBodies(t *testing.T) {
+	clock := env.NewManualClock(epoch)
+	mem := env.NewMemNetwork(clock)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ns := New(env.Env{Clock: clock, Net: lazyNetwork{Network: mem, clock: clock}}, Config{ListenAddr: "127.0.0.1:0", Logger: quiet})
+	require.NoError(t, ns.Start())
+	t.Cleanup(func() { _ = ns.Close(); clock.RunDue() })
+	rig := &nsRig{t: t, clock: clock, env: env.Env{Clock: clock, Net: mem}, ns: ns}
+	rig.client = rig.newClient()
+
+	const n = 50
+	topics := make([]TopicConfig, n)
+	for i := range topics {
+		topics[i] = TopicConfig{TopicName: "T" + strconv.Itoa(i), ReadQueueNums: int32(i + 1), WriteQueueNums: 1, Perm: 6}
+	}
+	requireCode(t, remoting.ResSuccess, rig.register(rig.client, "c", "b", 0, "h:1", body(1, topics...)))
+
+	// All requests are answered before any reply is written, so a buffer
+	// reused too early would show up as another topic's body.
+	resps := make([]*remoting.Command, n)
+	for i := range n {
+		req := remoting.NewRequest(remoting.ReqGetRouteInfoByTopic, remoting.GetRouteInfoRequestHeader{Topic: "T" + strconv.Itoa(i)}.ToExtFields(), nil)
+		rig.client.Invoke(ns.Addr(), req, 3*time.Second, func(r *remoting.Command, err error) {
+			assert.NoError(t, err)
+			resps[i] = r
+		})
+	}
+	for range 100 {
+		clock.RunDue()
+	}
+	for i, resp := range resps {
+		require.NotNil(t, resp, "reply %d", i)
+		requireCode(t, remoting.ResSuccess, resp)
+		assert.Contains(t, string(resp.Body), `"readQueueNums":`+strconv.Itoa(i+1)+`,`)
+	}
 }
