@@ -3,6 +3,7 @@ package remoting
 import (
 	"bytes"
 	"testing"
+	"time"
 )
 
 // sendRequest is a SEND_MESSAGE request as the Go client sends it
@@ -43,16 +44,25 @@ func pullResponse(ser SerializeType) *Command {
 	return c
 }
 
+// baselineMinDuration is how long copyBaselineNs times its copy loop: long
+// enough to swamp timer resolution, short next to a benchmark run.
+const baselineMinDuration = 100 * time.Millisecond
+
 // copyBaselineNs measures, in the same run, how long copying frameBytes
-// bytes takes: the floor any codec of that frame is compared with.
+// bytes takes: the floor any codec of that frame is compared with. It times
+// its own loop, doubling the count until it runs baselineMinDuration;
+// testing.Benchmark cannot be used from inside a running benchmark.
 func copyBaselineNs(frameBytes int) float64 {
 	src, dst := make([]byte, frameBytes), make([]byte, frameBytes)
-	r := testing.Benchmark(func(b *testing.B) {
-		for b.Loop() {
+	for n := 1; ; n *= 2 {
+		start := time.Now()
+		for range n {
 			copy(dst, src)
 		}
-	})
-	return float64(r.T.Nanoseconds()) / float64(r.N)
+		if elapsed := time.Since(start); elapsed >= baselineMinDuration {
+			return float64(elapsed.Nanoseconds()) / float64(n)
+		}
+	}
 }
 
 // reportAgainst reports ops/s and the time per operation as a multiple of

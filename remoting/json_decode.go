@@ -3,8 +3,7 @@ package remoting
 import (
 	"fmt"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+	"strings"
 )
 
 // MaxJSONDepth bounds the nesting of a JSON header. A RocketMQ header nests
@@ -205,8 +204,14 @@ func (d *jsonDecoder) scalar(field, extKey string) (string, error) {
 	}
 }
 
+// extFieldsHintMax caps the map size guessed from the header text, so that a
+// header of many colons cannot make the decoder allocate a huge map up front;
+// a map that needs more grows.
+const extFieldsHintMax = 64
+
 // extFields reads the custom header object, or null. Values must be
-// scalars; the map is nil when the object is empty.
+// scalars, so nothing nests inside it; the map is nil when the object is
+// empty.
 func (d *jsonDecoder) extFields() (map[string]string, error) {
 	switch d.peek() {
 	case 'n':
@@ -215,21 +220,21 @@ func (d *jsonDecoder) extFields() (map[string]string, error) {
 	default:
 		return nil, d.errorf("extFields: want an object, found %s", d.kind())
 	}
-	// A first pass validates the object and sizes the map.
-	start := d.pos
-	members, err := d.skipObject(2)
-	if err != nil {
-		return nil, err
-	}
-	d.pos = start + 1
-	if members == 0 {
-		d.skipSpace()
-		d.pos++ // the '}' that skipObject saw
+	d.pos++
+	d.skipSpace()
+	if d.peek() == '}' {
+		d.pos++
 		return nil, nil
 	}
-	m := make(map[string]string, members)
+	// Every member has a colon: their count in the rest of the header bounds
+	// the members (and the members of later objects) from above.
+	hint := min(strings.Count(d.src[d.pos:], ":"), extFieldsHintMax)
+	m := make(map[string]string, hint)
 	for {
 		d.skipSpace()
+		if d.peek() != '"' {
+			return nil, d.errorf("extFields: want a member name, found %s", d.kind())
+		}
 		k, err := d.str()
 		if err != nil {
 			return nil, err
@@ -243,11 +248,15 @@ func (d *jsonDecoder) extFields() (map[string]string, error) {
 		}
 		m[k] = v
 		d.skipSpace()
-		if d.peek() == '}' {
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case '}':
 			d.pos++
 			return m, nil
+		default:
+			return nil, d.errorf("want ',' or '}' in extFields, found %s", d.kind())
 		}
-		d.pos++ // the ',' that skipObject saw
 	}
 }
 
@@ -267,8 +276,7 @@ func (d *jsonDecoder) skip(depth int) error {
 	case c == 'n':
 		return d.literal("null")
 	case c == '{':
-		_, err := d.skipObject(depth)
-		return err
+		return d.skipObject(depth)
 	case c == '[':
 		return d.skipArray(depth)
 	default:
@@ -276,30 +284,30 @@ func (d *jsonDecoder) skip(depth int) error {
 	}
 }
 
-// skipObject skips an object at nesting level depth and counts its members.
-func (d *jsonDecoder) skipObject(depth int) (int, error) {
+// skipObject skips an object at nesting level depth.
+func (d *jsonDecoder) skipObject(depth int) error {
 	if depth > MaxJSONDepth {
-		return 0, d.errorf("nested deeper than %d levels", MaxJSONDepth)
+		return d.errorf("nested deeper than %d levels", MaxJSONDepth)
 	}
 	d.pos++ // '{'
 	d.skipSpace()
 	if d.peek() == '}' {
 		d.pos++
-		return 0, nil
+		return nil
 	}
-	for members := 1; ; members++ {
+	for {
 		d.skipSpace()
 		if d.peek() != '"' {
-			return 0, d.errorf("want a member name, found %s", d.kind())
+			return d.errorf("want a member name, found %s", d.kind())
 		}
 		if err := d.skipString(); err != nil {
-			return 0, err
+			return err
 		}
 		if err := d.colon(); err != nil {
-			return 0, err
+			return err
 		}
 		if err := d.skip(depth + 1); err != nil {
-			return 0, err
+			return err
 		}
 		d.skipSpace()
 		switch d.peek() {
@@ -307,9 +315,9 @@ func (d *jsonDecoder) skipObject(depth int) (int, error) {
 			d.pos++
 		case '}':
 			d.pos++
-			return members, nil
+			return nil
 		default:
-			return 0, d.errorf("want ',' or '}' in an object, found %s", d.kind())
+			return d.errorf("want ',' or '}' in an object, found %s", d.kind())
 		}
 	}
 }
@@ -342,260 +350,3 @@ func (d *jsonDecoder) skipArray(depth int) error {
 		}
 	}
 }
-
-// literal consumes the keyword word (true, false, null).
-func (d *jsonDecoder) literal(word string) error {
-	if len(d.src)-d.pos < len(word) || d.src[d.pos:d.pos+len(word)] != word {
-		return d.errorf("invalid literal, want %s", word)
-	}
-	d.pos += len(word)
-	return nil
-}
-
-// number consumes a JSON number and returns its literal text.
-func (d *jsonDecoder) number() (string, error) {
-	s, start, i := d.src, d.pos, d.pos
-	if i < len(s) && s[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && isDigit(s[i]):
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	default:
-		return "", d.errorf("invalid number")
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		if i >= len(s) || !isDigit(s[i]) {
-			d.pos = i
-			return "", d.errorf("invalid number: no digit after '.'")
-		}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		if i >= len(s) || !isDigit(s[i]) {
-			d.pos = i
-			return "", d.errorf("invalid number: no digit in the exponent")
-		}
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-	}
-	d.pos = i
-	return s[start:i], nil
-}
-
-// str consumes a string and returns its value. A string without escapes
-// that is valid UTF-8 is a substring of the source.
-func (d *jsonDecoder) str() (string, error) {
-	s := d.src
-	start := d.pos + 1
-	ascii := true
-	for i := start; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"':
-			v := s[start:i]
-			if !ascii && !utf8.ValidString(v) {
-				return d.strSlow(start)
-			}
-			d.pos = i + 1
-			return v, nil
-		case c == '\\':
-			return d.strSlow(start)
-		case c < 0x20:
-			d.pos = i
-			return "", d.errorf("control character 0x%02x in a string", c)
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
-	}
-	return "", d.errorf("unterminated string")
-}
-
-// strSlow decodes a string with escapes or invalid UTF-8 (which becomes
-// U+FFFD), starting after its opening quote.
-func (d *jsonDecoder) strSlow(start int) (string, error) {
-	s := d.src
-	buf := make([]byte, 0, len(s)-start)
-	for i := start; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '"':
-			d.pos = i + 1
-			return string(buf), nil
-		case c == '\\':
-			if i+1 >= len(s) {
-				d.pos = i
-				return "", d.errorf("unterminated string")
-			}
-			switch e := s[i+1]; e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := hex4(s, i+2)
-				if !ok {
-					d.pos = i
-					return "", d.errorf(`invalid \u escape`)
-				}
-				i += 6
-				if utf16.IsSurrogate(r) {
-					r2, ok2 := rune(0), false
-					if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-						r2, ok2 = hex4(s, i+2)
-					}
-					if dec := utf16.DecodeRune(r, r2); ok2 && dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-				continue
-			default:
-				d.pos = i
-				return "", d.errorf("invalid escape \\%c", e)
-			}
-			i += 2
-		case c < 0x20:
-			d.pos = i
-			return "", d.errorf("control character 0x%02x in a string", c)
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				buf = utf8.AppendRune(buf, utf8.RuneError)
-			} else {
-				buf = append(buf, s[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return "", d.errorf("unterminated string")
-}
-
-// skipString consumes a string without decoding it, checking its escapes.
-func (d *jsonDecoder) skipString() error {
-	s := d.src
-	for i := d.pos + 1; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"':
-			d.pos = i + 1
-			return nil
-		case c == '\\':
-			if i+1 >= len(s) {
-				d.pos = i
-				return d.errorf("unterminated string")
-			}
-			switch s[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i++
-			case 'u':
-				if _, ok := hex4(s, i+2); !ok {
-					d.pos = i
-					return d.errorf(`invalid \u escape`)
-				}
-				i += 5
-			default:
-				d.pos = i
-				return d.errorf("invalid escape \\%c", s[i+1])
-			}
-		case c < 0x20:
-			d.pos = i
-			return d.errorf("control character 0x%02x in a string", c)
-		}
-	}
-	return d.errorf("unterminated string")
-}
-
-// hex4 parses the four hex digits at s[i:].
-func hex4(s string, i int) (rune, bool) {
-	if len(s)-i < 4 {
-		return 0, false
-	}
-	var r rune
-	for j := i; j < i+4; j++ {
-		c := s[j]
-		var v byte
-		switch {
-		case isDigit(c):
-			v = c - '0'
-		case 'a' <= c && c <= 'f':
-			v = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			v = c - 'A' + 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(v)
-	}
-	return r, true
-}
-
-// skipSpace consumes JSON white space.
-func (d *jsonDecoder) skipSpace() {
-	for d.pos < len(d.src) {
-		switch d.src[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
-
-// peek returns the byte at the read position, or 0 at the end.
-func (d *jsonDecoder) peek() byte {
-	if d.pos < len(d.src) {
-		return d.src[d.pos]
-	}
-	return 0
-}
-
-// kind names what is at the read position, for error messages.
-func (d *jsonDecoder) kind() string {
-	if d.pos >= len(d.src) {
-		return "the end of the header"
-	}
-	switch c := d.src[d.pos]; {
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == '"':
-		return "a string"
-	case c == 'n':
-		return "null"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == '-' || isDigit(c):
-		return "a number"
-	default:
-		return fmt.Sprintf("byte %q", c)
-	}
-}
-
-// isDigit reports whether c is an ASCII digit.
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -100,7 +100,7 @@ func TestDecodeJSONHeaderRefuses(t *testing.T) {
 		{"extFields value is null", `{"extFields":{"remark":null}}`, `extFields["remark"] is null, want a string`},
 		{"extFields is an array", `{"extFields":["a"]}`, "extFields: want an object, found an array"},
 		{"extFields is a string", `{"extFields":"a=b"}`, "extFields: want an object, found a string"},
-		{"extFields not closed", `{"extFields":{"a":"b"`, "want ',' or '}' in an object"},
+		{"extFields not closed", `{"extFields":{"a":"b"`, "want ',' or '}' in extFields"},
 		{"bad literal", `{"x":nul}`, "invalid literal, want null"},
 		{"capitalized literal", `{"x":True}`, "want a value"},
 		{"unterminated string", `{"remark":"abc`, "unterminated string"},
@@ -116,7 +116,9 @@ func TestDecodeJSONHeaderRefuses(t *testing.T) {
 		{"array not closed", `{"x":[1 2]}`, "want ',' or ']' in an array"},
 		{"deep arrays", `{"x":` + strings.Repeat("[", MaxJSONDepth) + strings.Repeat("]", MaxJSONDepth) + `}`, "nested deeper than 32 levels"},
 		{"deep objects", `{"x":` + strings.Repeat(`{"a":`, MaxJSONDepth) + `1` + strings.Repeat("}", MaxJSONDepth) + `}`, "nested deeper than 32 levels"},
-		{"deep inside extFields", `{"extFields":{"a":` + strings.Repeat("[", 40) + `}}`, "nested deeper than 32 levels"},
+		{"deep inside extFields", `{"extFields":{"a":` + strings.Repeat("[", 40) + `}}`, `extFields["a"] is an array`},
+		{"extFields with an unquoted name", `{"extFields":{a:"b"}}`, "extFields: want a member name"},
+		{"extFields with a trailing comma", `{"extFields":{"a":"b",}}`, "extFields: want a member name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,4 +216,27 @@ func TestDecodeJSONHeaderMatchesEncodingJSON(t *testing.T) {
 	got, err := decodeJSON(`{"extFields":` + string(ext) + `}`)
 	require.NoError(t, err)
 	require.Equal(t, want, got.ExtFields)
+}
+
+// FuzzJSONString checks the string codec against encoding/json: what we
+// write, encoding/json reads as it would read its own encoding of the same
+// Go string, and what encoding/json writes, we read the same way.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"\\/\b\f\n\r\t", "\x00\x01\x1f\x7f", "é中😀", "a\xffb\xc3", "\u2028<>&", "\xed\xa0\x80"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		std, err := json.Marshal(s)
+		require.NoError(t, err)
+		var want string
+		require.NoError(t, json.Unmarshal(std, &want))
+
+		var got string
+		require.NoError(t, json.Unmarshal(appendJSONString(nil, s), &got))
+		require.Equal(t, want, got, "encoding/json reads our encoding")
+
+		c, err := decodeJSON(`{"extFields":{"k":` + string(std) + `}}`)
+		require.NoError(t, err)
+		require.Equal(t, want, c.ExtFields["k"], "we read encoding/json's encoding")
+	})
 }
