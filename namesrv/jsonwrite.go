@@ -2,58 +2,19 @@ package namesrv
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/apogeemq/apogee/remoting"
 )
 
 // The writers below append compact JSON to a byte slice: no whitespace, keys
 // in the order the caller writes them. They exist because the route reply
 // must be byte-exact (spec §3.1) and is the name server's hot path.
 
-const hexDigits = "0123456789abcdef"
 
-// appendString appends s as a JSON string literal. It escapes '"', '\\' and
-// control characters, and replaces invalid UTF-8 with U+FFFD, as
-// encoding/json does; it leaves '<', '>' and '&' alone, as fastjson does.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r != utf8.RuneError || size != 1 {
-				i += size
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendString appends s as a JSON string literal (remoting's encoder:
+// invalid UTF-8 becomes U+FFFD as in encoding/json, and '<', '>' and '&'
+// stay as they are, as fastjson writes them).
+func appendString(dst []byte, s string) []byte { return remoting.AppendJSONString(dst, s) }
 
 // appendKey appends "key": (the key must need no escaping).
 func appendKey(dst []byte, key string) []byte {

@@ -16,7 +16,7 @@ func appendJSONHeader(dst []byte, c *Command) []byte {
 	dst = append(dst, `{"code":`...)
 	dst = strconv.AppendInt(dst, int64(c.Code), 10)
 	dst = append(dst, `,"language":`...)
-	dst = appendJSONString(dst, c.Language)
+	dst = AppendJSONString(dst, c.Language)
 	dst = append(dst, `,"version":`...)
 	dst = strconv.AppendInt(dst, int64(c.Version), 10)
 	dst = append(dst, `,"opaque":`...)
@@ -25,7 +25,7 @@ func appendJSONHeader(dst []byte, c *Command) []byte {
 	dst = strconv.AppendInt(dst, int64(c.Flag), 10)
 	if c.Remark != "" {
 		dst = append(dst, `,"remark":`...)
-		dst = appendJSONString(dst, c.Remark)
+		dst = AppendJSONString(dst, c.Remark)
 	}
 	if len(c.ExtFields) > 0 {
 		dst = append(dst, `,"extFields":{`...)
@@ -34,19 +34,19 @@ func appendJSONHeader(dst []byte, c *Command) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, k)
+			dst = AppendJSONString(dst, k)
 			dst = append(dst, ':')
-			dst = appendJSONString(dst, c.ExtFields[k])
+			dst = AppendJSONString(dst, c.ExtFields[k])
 		}
 		dst = append(dst, '}')
 	}
 	return append(dst, '}')
 }
 
-// appendJSONString appends s as a JSON string: \" \\ \n \r \t, \u00XX for the
+// AppendJSONString appends s as a JSON string: \" \\ \n \r \t, \u00XX for the
 // other control characters, U+FFFD (escaped) for bytes that are not valid
-// UTF-8, everything else as it is.
-func appendJSONString(dst []byte, s string) []byte {
+// UTF-8, everything else as it is (no HTML escaping, as fastjson writes).
+func AppendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0 // s[start:i] is pending, to be copied verbatim
 	for i := 0; i < len(s); {

@@ -232,7 +232,7 @@ func FuzzJSONString(f *testing.F) {
 		require.NoError(t, json.Unmarshal(std, &want))
 
 		var got string
-		require.NoError(t, json.Unmarshal(appendJSONString(nil, s), &got))
+		require.NoError(t, json.Unmarshal(AppendJSONString(nil, s), &got))
 		require.Equal(t, want, got, "encoding/json reads our encoding")
 
 		c, err := decodeJSON(`{"extFields":{"k":` + string(std) + `}}`)
