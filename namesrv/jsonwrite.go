@@ -10,7 +10,6 @@ import (
 // in the order the caller writes them. They exist because the route reply
 // must be byte-exact (spec §3.1) and is the name server's hot path.
 
-
 // appendString appends s as a JSON string literal (remoting's encoder:
 // invalid UTF-8 becomes U+FFFD as in encoding/json, and '<', '>' and '&'
 // stay as they are, as fastjson writes them).
