@@ -17,6 +17,11 @@ func (q *Queue) TruncateTo(offset int64) error {
 	}
 	q.createMu.Unlock()
 
+	// A flush in progress must finish first: it would otherwise store a
+	// flushed position past the cut, and bytes written there again would
+	// count as durable without ever being flushed.
+	q.flushMu.Lock()
+	defer q.flushMu.Unlock()
 	q.mu.Lock()
 	keep := 0
 	for keep < len(q.segs) && q.segs[keep].start < offset {
@@ -46,12 +51,10 @@ func (q *Queue) TruncateTo(offset int64) error {
 	if err := q.e.FS.SyncDir(q.cfg.Dir); err != nil && firstErr == nil {
 		firstErr = fmt.Errorf("mappedfile: syncing %s after truncation: %w", q.cfg.Dir, err)
 	}
-	q.flushMu.Lock()
 	q.flushedWhere.Store(min(q.flushedWhere.Load(), offset))
-	if len(q.segs) == 0 {
+	if q.Len() == 0 {
 		q.flushedWhere.Store(0)
 	}
-	q.flushMu.Unlock()
 	return firstErr
 }
 
