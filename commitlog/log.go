@@ -166,8 +166,11 @@ func (l *Log) QueueOffset(topic string, queueID int32) int64 {
 	return 0
 }
 
-// RemoveQueueOffsets forgets every queue of topic (the topic was deleted).
-func (l *Log) RemoveQueueOffsets(topic string) {
+// RemoveQueueOffsets forgets every queue of topic (the topic was deleted)
+// and returns the log's end at that moment: every record of the topic that
+// is already in the log lies below it, and every later append of the
+// topic, starting again at queue offset 0, lies at or above it.
+func (l *Log) RemoveQueueOffsets(topic string) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for k := range l.queueOffsets {
@@ -176,6 +179,7 @@ func (l *Log) RemoveQueueOffsets(topic string) {
 		}
 	}
 	l.lastKey, l.lastCounter = queueKey{}, nil
+	return l.MaxOffset()
 }
 
 // Close flushes everything (retrying a failing flush a few times), stops the

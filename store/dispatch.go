@@ -25,6 +25,11 @@ type dispatcher struct {
 	lastTopicBytes []byte
 	lastTopic      string
 
+	// deleted maps a deleted topic to the CommitLog end at its deletion:
+	// its records below that are not dispatched. Entries go once dispatch
+	// has passed them. Guarded by mu.
+	deleted map[string]int64
+
 	// Progress for the checkpoint: the store time and end offset of the
 	// last dispatched record.
 	lastStoreTimestampMs atomic.Int64
@@ -34,6 +39,9 @@ type dispatcher struct {
 // kickDispatch dispatches every record that became visible, or hands the
 // work to the caller already dispatching.
 func (s *Store) kickDispatch() {
+	if s.closed.Load() {
+		return // Close dispatches what is left itself
+	}
 	s.dispatch.more.Store(true)
 	for s.dispatch.more.Load() {
 		if !s.dispatch.mu.TryLock() {
@@ -83,6 +91,11 @@ func (s *Store) dispatchLocked() {
 		d.lastStoreTimestampMs.Store(rec.StoreTimestampMs)
 		d.lastEnd.Store(d.reputFrom)
 	}
+	for topic, watermark := range d.deleted {
+		if d.reputFrom >= watermark {
+			delete(d.deleted, topic)
+		}
+	}
 }
 
 // failWrites stops the store from accepting puts after a write it cannot
@@ -105,6 +118,9 @@ func (s *Store) topicString(b []byte) string {
 // dispatchRecord writes the record's ConsumeQueue unit and index entries.
 func (s *Store) dispatchRecord(rec *commitlog.Record) error {
 	topic := s.topicString(rec.Topic)
+	if watermark, ok := s.dispatch.deleted[topic]; ok && rec.PhysOffset < watermark {
+		return nil // a record of a topic deleted since it was stored
+	}
 	txType := rec.TransactionType()
 	if txType == commitlog.SysFlagTransactionNone || txType == commitlog.SysFlagTransactionCommit {
 		cq, err := s.cqs.GetOrCreate(topic, rec.QueueID)

@@ -225,11 +225,23 @@ func (s *Store) CommitLogMaxOffset() int64 { return s.cl.MaxOffset() }
 func (s *Store) CommitLogFlushedOffset() int64 { return s.cl.FlushedOffset() }
 
 // DeleteTopic drops a topic's ConsumeQueues and its queue offsets. Its
-// records stay in the CommitLog until retention removes them.
+// records stay in the CommitLog until retention removes them; records of the
+// old topic not yet dispatched are never dispatched, so they cannot take
+// queue offsets of the topic if it is created again.
 func (s *Store) DeleteTopic(topic string) error {
+	// No dispatch may run between resetting the offsets and dropping the
+	// queues: it would put a new record into the old queue.
+	s.dispatch.mu.Lock()
+	defer s.dispatch.mu.Unlock()
+	watermark := s.cl.RemoveQueueOffsets(topic)
 	if err := s.cqs.DeleteTopic(topic); err != nil {
 		return err
 	}
-	s.cl.RemoveQueueOffsets(topic)
+	if watermark > s.dispatch.reputFrom {
+		if s.dispatch.deleted == nil {
+			s.dispatch.deleted = map[string]int64{}
+		}
+		s.dispatch.deleted[topic] = watermark
+	}
 	return nil
 }

@@ -233,10 +233,13 @@ func (s *Store) Close() error {
 	defer s.bgMu.Unlock()
 
 	err := s.cl.Flush()
+	// Hold the dispatcher until the files are closed: a put that passed its
+	// checks before Close must not dispatch into closing queues (it only
+	// ever tries the lock, so it cannot block Close).
 	s.dispatch.mu.Lock()
+	defer s.dispatch.mu.Unlock()
 	s.dispatchLocked()
 	clean := s.dispatch.reputFrom >= s.cl.MaxOffset() && !s.notWritable.Load()
-	s.dispatch.mu.Unlock()
 	if ferr := s.flushLogic(true); err == nil {
 		err = ferr
 	}
@@ -266,6 +269,8 @@ func (s *Store) Abandon() {
 	s.stopTimers()
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
+	s.dispatch.mu.Lock()
+	defer s.dispatch.mu.Unlock()
 	if err := s.closeFiles(); err != nil {
 		s.logger.Debug("store: abandoned with errors", "err", err)
 	}
