@@ -53,6 +53,7 @@ type Queue struct {
 	createMu     sync.Mutex
 	ready        *Segment // preallocated, not yet in segs
 	preallocBusy bool
+	closed       bool // guarded by createMu: Close ran
 
 	// flushMu serializes flush rounds and truncation; flushedWhere is
 	// written under it and read without it.

@@ -78,6 +78,7 @@ func (q *Queue) DeleteFirst() (*Segment, bool) {
 // readers are unmapped when released.
 func (q *Queue) Close() error {
 	q.createMu.Lock()
+	q.closed = true // a preallocation still scheduled must not map a file
 	if r := q.ready; r != nil {
 		q.ready = nil
 		r.Release()

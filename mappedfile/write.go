@@ -88,8 +88,8 @@ func (q *Queue) schedulePrealloc(start int64) {
 		q.createMu.Lock()
 		defer q.createMu.Unlock()
 		q.preallocBusy = false
-		if q.ready != nil || q.Last() == nil || q.Last().End() != start {
-			return // already prepared, or the queue moved on or was closed
+		if q.closed || q.ready != nil || q.Last() == nil || q.Last().End() != start {
+			return // closed, already prepared, or the queue moved on
 		}
 		s, err := q.mapSegment(filepath.Join(q.cfg.Dir, FileName(start)), start, true)
 		if err != nil {
