@@ -56,23 +56,13 @@ type Client struct {
 // NewClient returns a Client. It panics on a configuration out of range (a
 // MaxFrameBytes over 1 GiB), which is a programming error.
 func NewClient(e env.Env, cfg ClientConfig) *Client {
-	if cfg.MaxFrameBytes > maxConfigFrameBytes {
-		panic(fmt.Sprintf("remoting: ClientConfig.MaxFrameBytes %d over the %d limit", cfg.MaxFrameBytes, maxConfigFrameBytes))
-	}
 	cl := &Client{
 		env:         e,
 		dialTimeout: orDefault(cfg.DialTimeout, DefaultDialTimeout),
 		conns:       make(map[string]*conn),
 		handlers:    make(map[int32]ClientHandler),
 	}
-	cl.side = &side{
-		clock:         e.Clock,
-		logger:        loggerOrDefault(cfg.Logger),
-		maxFrameBytes: orDefault(cfg.MaxFrameBytes, DefaultMaxFrameBytes),
-		maxPending:    int64(orDefault(cfg.MaxPending, DefaultMaxPending)),
-		onRequest:     cl.serve,
-		onClosed:      cl.connClosed,
-	}
+	cl.side = newSide(e, "ClientConfig", cfg.Logger, cfg.MaxFrameBytes, cfg.MaxPending, cl.serve, cl.connClosed)
 	return cl
 }
 

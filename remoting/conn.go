@@ -28,6 +28,24 @@ type side struct {
 	pending atomic.Int64 // requests awaiting a response, all connections
 }
 
+// newSide builds the state a Client or Server shares with its connections,
+// with defaults for zero limits. A maxFrameBytes over the configurable limit
+// is a programming error and panics, naming owner.
+func newSide(e env.Env, owner string, logger *slog.Logger, maxFrameBytes, maxPending int,
+	onRequest func(*conn, *Command), onClosed func(*conn, error)) *side {
+	if maxFrameBytes > maxConfigFrameBytes {
+		panic(fmt.Sprintf("remoting: %s.MaxFrameBytes %d over the %d limit", owner, maxFrameBytes, maxConfigFrameBytes))
+	}
+	return &side{
+		clock:         e.Clock,
+		logger:        loggerOrDefault(logger),
+		maxFrameBytes: orDefault(maxFrameBytes, DefaultMaxFrameBytes),
+		maxPending:    int64(orDefault(maxPending, DefaultMaxPending)),
+		onRequest:     onRequest,
+		onClosed:      onClosed,
+	}
+}
+
 // nextOpaque returns the next request id: 1, 2, ... skipping 0 when the
 // counter wraps around.
 func (s *side) nextOpaque() int32 {

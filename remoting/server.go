@@ -96,9 +96,6 @@ type Server struct {
 // started. It panics on a configuration out of range (a MaxFrameBytes over
 // 1 GiB), which is a programming error.
 func NewServer(e env.Env, cfg ServerConfig) *Server {
-	if cfg.MaxFrameBytes > maxConfigFrameBytes {
-		panic(fmt.Sprintf("remoting: ServerConfig.MaxFrameBytes %d over the %d limit", cfg.MaxFrameBytes, maxConfigFrameBytes))
-	}
 	s := &Server{
 		env:         e,
 		cfg:         cfg,
@@ -106,14 +103,7 @@ func NewServer(e env.Env, cfg ServerConfig) *Server {
 		conns:       make(map[uint64]*conn),
 		handlers:    make(map[int32]Handler),
 	}
-	s.side = &side{
-		clock:         e.Clock,
-		logger:        loggerOrDefault(cfg.Logger),
-		maxFrameBytes: orDefault(cfg.MaxFrameBytes, DefaultMaxFrameBytes),
-		maxPending:    int64(orDefault(cfg.MaxPending, DefaultMaxPending)),
-		onRequest:     s.serve,
-		onClosed:      s.connClosed,
-	}
+	s.side = newSide(e, "ServerConfig", cfg.Logger, cfg.MaxFrameBytes, cfg.MaxPending, s.serve, s.connClosed)
 	return s
 }
 
