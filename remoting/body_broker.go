@@ -74,8 +74,8 @@ func badBody(what, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrBadBody, what, fmt.Sprintf(format, args...))
 }
 
-// decodeJSON decodes a standard JSON body into v, wrapping failures.
-func decodeJSON(body []byte, what string, v any) error {
+// decodeBodyJSON decodes a standard JSON body into v, wrapping failures.
+func decodeBodyJSON(body []byte, what string, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBadBody, what, err)
 	}
@@ -193,7 +193,7 @@ func DecodeConsumerListBody(body []byte) (*ConsumerListBody, error) {
 	var w struct {
 		ConsumerIDList []string `json:"consumerIdList"`
 	}
-	if err := decodeJSON(body, what, &w); err != nil {
+	if err := decodeBodyJSON(body, what, &w); err != nil {
 		return nil, err
 	}
 	if err := checkCount(what, "consumerIdList", len(w.ConsumerIDList), MaxBodyListItems); err != nil {
@@ -248,7 +248,7 @@ func decodeLockRequest(body []byte, what string) (*LockBatchRequestBody, error) 
 		OnlyThisBroker bool           `json:"onlyThisBroker"`
 		MQSet          []MessageQueue `json:"mqSet"`
 	}
-	if err := decodeJSON(body, what, &w); err != nil {
+	if err := decodeBodyJSON(body, what, &w); err != nil {
 		return nil, err
 	}
 	if err := checkCount(what, "mqSet", len(w.MQSet), MaxBodyQueues); err != nil {
@@ -293,7 +293,7 @@ func DecodeLockBatchResponseBody(body []byte) (*LockBatchResponseBody, error) {
 	var w struct {
 		LockOKMQSet []MessageQueue `json:"lockOKMQSet"`
 	}
-	if err := decodeJSON(body, what, &w); err != nil {
+	if err := decodeBodyJSON(body, what, &w); err != nil {
 		return nil, err
 	}
 	if err := checkCount(what, "lockOKMQSet", len(w.LockOKMQSet), MaxBodyQueues); err != nil {
@@ -330,7 +330,7 @@ func DecodeTopicList(body []byte) (*TopicList, error) {
 		TopicList  []string `json:"topicList"`
 		BrokerAddr string   `json:"brokerAddr"`
 	}
-	if err := decodeJSON(body, what, &w); err != nil {
+	if err := decodeBodyJSON(body, what, &w); err != nil {
 		return nil, err
 	}
 	if err := checkCount(what, "topicList", len(w.TopicList), MaxBodyListItems); err != nil {
@@ -358,7 +358,7 @@ func DecodeGroupList(body []byte) (*GroupList, error) {
 	var w struct {
 		GroupList []string `json:"groupList"`
 	}
-	if err := decodeJSON(body, what, &w); err != nil {
+	if err := decodeBodyJSON(body, what, &w); err != nil {
 		return nil, err
 	}
 	if err := checkCount(what, "groupList", len(w.GroupList), MaxBodyListItems); err != nil {
@@ -526,7 +526,7 @@ func DecodeHeartbeatData(body []byte) (*HeartbeatData, error) {
 			SubscriptionDataSet []wireSubscriptionData `json:"subscriptionDataSet"`
 		} `json:"consumerDataSet"`
 	}
-	if err := decodeJSON(body, what, &w); err != nil {
+	if err := decodeBodyJSON(body, what, &w); err != nil {
 		return nil, err
 	}
 	groups := len(w.ProducerDataSet) + len(w.ConsumerDataSet)
