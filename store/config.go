@@ -11,8 +11,10 @@ import (
 	"github.com/apogeemq/apogee/commitlog"
 )
 
-// Config configures a Store. Zero fields take RocketMQ's defaults (see
-// DefaultConfig); the names follow RocketMQ's broker.conf keys.
+// Config configures a Store. Zero sizes, periods, bounds and ratios take
+// RocketMQ's defaults (see DefaultConfig); a zero FlushConsumeQueueLeastPages
+// and an empty DeleteWhen keep their meaning. The names follow RocketMQ's
+// broker.conf keys.
 type Config struct {
 	// RootDir is storePathRootDir; everything lives below it.
 	RootDir string
@@ -148,4 +150,45 @@ func DefaultConfig(dir string) Config {
 		MaxTransferCountOnMessage:         32,
 		MaxTransferBytesOnMessage:         256 * 1024,
 	}
+}
+
+// withDefaults fills the zero fields that have no meaning as zero (sizes,
+// periods, bounds and ratios) from DefaultConfig. FlushConsumeQueueLeastPages
+// and DeleteWhen keep their zero values: "flush any dirty page" and "at no
+// hour of the day".
+func (c Config) withDefaults() Config {
+	d := DefaultConfig(c.RootDir)
+	fillInt := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	fillDur := func(p *time.Duration, v time.Duration) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	fillRatio := func(p *float64, v float64) {
+		if *p <= 0 || *p > 1 {
+			*p = v
+		}
+	}
+	fillInt(&c.ConsumeQueueUnitsPerFile, d.ConsumeQueueUnitsPerFile)
+	fillDur(&c.FlushConsumeQueueInterval, d.FlushConsumeQueueInterval)
+	fillDur(&c.FlushConsumeQueueThoroughInterval, d.FlushConsumeQueueThoroughInterval)
+	fillInt(&c.IndexHashSlots, d.IndexHashSlots)
+	fillInt(&c.IndexMaxEntries, d.IndexMaxEntries)
+	fillInt(&c.MaxQueryResults, d.MaxQueryResults)
+	if len(c.DelayLevels) == 0 {
+		c.DelayLevels = d.DelayLevels
+	}
+	fillDur(&c.FileReservedTime, d.FileReservedTime)
+	fillRatio(&c.DiskMaxUsedSpaceRatio, d.DiskMaxUsedSpaceRatio)
+	fillRatio(&c.DiskSpaceWarningLevelRatio, d.DiskSpaceWarningLevelRatio)
+	fillRatio(&c.DiskSpaceCleanForciblyRatio, d.DiskSpaceCleanForciblyRatio)
+	fillDur(&c.CleanResourceInterval, d.CleanResourceInterval)
+	fillInt(&c.DeleteFileBatchMax, d.DeleteFileBatchMax)
+	fillInt(&c.MaxTransferCountOnMessage, d.MaxTransferCountOnMessage)
+	fillInt(&c.MaxTransferBytesOnMessage, d.MaxTransferBytesOnMessage)
+	return c
 }

@@ -87,6 +87,7 @@ func Open(e env.Env, cfg Config) (*Store, error) {
 	if cfg.RootDir == "" {
 		return nil, errors.New("store: RootDir is empty")
 	}
+	cfg = cfg.withDefaults()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
