@@ -46,7 +46,8 @@
 // negative one picks a random writable queue); the body, or the whole batch,
 // is at most maxMessageSize (MESSAGE_ILLEGAL) — and only then stored. The
 // record keeps the producer's sysFlag (a compressed body stays compressed)
-// and properties byte for byte. The answer carries the offset message id,
+// and properties byte for byte, plus CLUSTER=<brokerClusterName> (replacing
+// one the producer sent), as RocketMQ's SendMessageProcessor does. The answer carries the offset message id,
 // queue id and queue offset, and is sent when the store's durability holds:
 // at once under async flush, after the group commit under sync flush
 // (FLUSH_DISK_TIMEOUT when it took longer than syncFlushTimeout).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/consumer"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -31,12 +32,13 @@ func storedRecord(t *testing.T, ic *interopCluster, res *primitive.SendResult) c
 	return rec
 }
 
-// Sync, async and oneway sends are all stored once and consumed.
+// Sync, async and oneway sends are all stored once and consumed. The topic
+// does not exist before the first send: the producer routes by TBW102 and the
+// broker creates the topic with the producer's default 4 queues.
 func TestInteropSyncAsyncAndOnewaySendsAreConsumed(t *testing.T) {
 	const perMode = 20
 	ic := startInterop(t, nil)
 	topic := uniqueName("Sends")
-	ic.createTopic(topic, interopQueues)
 	p := ic.producer()
 	ctx := sendCtx(t)
 
@@ -79,6 +81,11 @@ func TestInteropSyncAsyncAndOnewaySendsAreConsumed(t *testing.T) {
 	for _, body := range bodiesOf("oneway", perMode) {
 		require.NoError(t, p.SendOneWay(ctx, primitive.NewMessage(topic, []byte(body))))
 	}
+
+	route := ic.waitRoute(topic)
+	require.Len(t, route.QueueDatas, 1)
+	require.EqualValues(t, interopQueues, route.QueueDatas[0].WriteQueueNums, "created with the producer's defaultTopicQueueNums")
+	require.EqualValues(t, 6, route.QueueDatas[0].Perm, "TBW102's permission without INHERIT")
 
 	var got collector
 	ic.pushConsumer(uniqueName("cg"), topic, "*", &got)
@@ -125,6 +132,7 @@ func TestInteropBatchSend(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("Tag%d", i%3), m.props[primitive.PropertyTags], b)
 		assert.Equal(t, b+" k"+b, m.props[primitive.PropertyKeys], b)
 		assert.Zero(t, m.sysFlag&commitlog.SysFlagCompressed, "batches are never compressed")
+		assert.Equal(t, ic.broker.Config().ClusterName, m.props[primitive.PropertyCluster], b)
 	}
 }
 
@@ -239,7 +247,9 @@ func userProperties() map[string]string {
 	return props
 }
 
-// Fifty user properties with varied characters survive send and consume.
+// Fifty user properties with varied characters survive send and consume,
+// next to the CLUSTER property the broker adds, which the client's
+// CreateReplyMessage needs to answer a request.
 func TestInteropManyUserPropertiesRoundTrip(t *testing.T) {
 	ic := startInterop(t, nil)
 	topic := uniqueName("Props")
@@ -268,6 +278,12 @@ func TestInteropManyUserPropertiesRoundTrip(t *testing.T) {
 			assert.Equal(t, value, m.props[name], "%s: property %q", m.body, name)
 		}
 		assert.Equal(t, "Props", m.props[primitive.PropertyTags])
+		assert.Equal(t, ic.broker.Config().ClusterName, m.props[primitive.PropertyCluster])
+		req := &primitive.MessageExt{}
+		req.WithProperties(copyProps(m.props))
+		reply, err := consumer.CreateReplyMessage(req, []byte("reply"))
+		require.NoError(t, err)
+		assert.Equal(t, ic.broker.Config().ClusterName+"_REPLY_TOPIC", reply.Topic)
 	}
 }
 

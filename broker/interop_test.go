@@ -13,7 +13,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,7 +82,7 @@ func (l *clientLogger) Error(msg string, fields map[string]interface{}) {
 func (l *clientLogger) Fatal(msg string, fields map[string]interface{}) {
 	l.keep("FATAL", msg, fields)
 }
-func (l *clientLogger) Level(string)             {}
+func (l *clientLogger) Level(string)            {}
 func (l *clientLogger) OutputPath(string) error { return nil }
 
 func (l *clientLogger) keep(level, msg string, fields map[string]interface{}) {
@@ -163,17 +162,25 @@ func (ic *interopCluster) createTopic(topic string, queues int32) {
 	ic.waitRoute(topic)
 }
 
-// waitRoute waits until the name server answers a route for topic.
-func (ic *interopCluster) waitRoute(topic string) {
+// waitRoute waits until the name server answers a route for topic, and
+// returns it.
+func (ic *interopCluster) waitRoute(topic string) *remoting.TopicRouteData {
 	ic.t.Helper()
 	ext := remoting.GetRouteInfoRequestHeader{Topic: topic}.ToExtFields()
+	var route *remoting.TopicRouteData
 	eventually(ic.t, func() (bool, string) {
 		resp, err := ic.cl.InvokeSync(ic.ns.Addr(), remoting.NewRequest(remoting.ReqGetRouteInfoByTopic, ext, nil), time.Second)
 		if err != nil {
 			return false, err.Error()
 		}
-		return resp.Code == remoting.ResSuccess, "route of " + topic + ": " + remoting.ResponseCodeName(resp.Code)
+		if resp.Code != remoting.ResSuccess {
+			return false, "route of " + topic + ": " + remoting.ResponseCodeName(resp.Code)
+		}
+		route, err = remoting.DecodeTopicRouteData(resp.Body)
+		require.NoError(ic.t, err)
+		return true, ""
 	})
+	return route
 }
 
 // producer starts an official producer of a fresh group.
@@ -198,8 +205,19 @@ type pushConsumer struct {
 	// instance is the consumer's instance name: its client id ends with
 	// "@"+instance.
 	instance string
-	// queues returns the queue ids of topic the consumer currently holds.
-	queues func(topic string) []int
+	// offsets returns, for each queue of topic the consumer currently
+	// holds, the offset it will commit (its next offset to consume).
+	offsets func(topic string) map[int]int64
+}
+
+// queues returns the queue ids of topic the consumer currently holds.
+func (c *pushConsumer) queues(topic string) []int {
+	var ids []int
+	for q := range c.offsets(topic) {
+		ids = append(ids, q)
+	}
+	sort.Ints(ids)
+	return ids
 }
 
 // pushConsumer starts an official push consumer of group subscribed to
@@ -219,17 +237,16 @@ func (ic *interopCluster) pushConsumer(group, topic, expr string, received *coll
 	require.NoError(ic.t, pc.Subscribe(topic, consumer.MessageSelector{Type: consumer.TAG, Expression: expr}, received.consume))
 	require.NoError(ic.t, pc.Start())
 	ic.t.Cleanup(func() { pc.Shutdown() })
-	queues := func(topic string) []int {
-		var ids []int
-		for mq := range pc.GetConsumerRunningInfo(false).MQTable {
+	offsets := func(topic string) map[int]int64 {
+		out := map[int]int64{}
+		for mq, info := range pc.GetConsumerRunningInfo(false).MQTable {
 			if mq.Topic == topic {
-				ids = append(ids, mq.QueueId)
+				out[mq.QueueId] = info.CommitOffset
 			}
 		}
-		sort.Ints(ids)
-		return ids
+		return out
 	}
-	return &pushConsumer{PushConsumer: pc, instance: instance, queues: queues}
+	return &pushConsumer{PushConsumer: pc, instance: instance, offsets: offsets}
 }
 
 // consumedMsg is what a consumer saw of one message.
@@ -329,15 +346,4 @@ func head[T any](s []T, n int) []T {
 		return s[:n]
 	}
 	return s
-}
-
-// sanitize turns a test name into a valid topic or group name prefix.
-func sanitize(name string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
-			return r
-		}
-		return '_'
-	}, name)
 }

@@ -15,6 +15,13 @@ import (
 // region id).
 const msgRegion = "DefaultRegion"
 
+// propertyCluster is the property RocketMQ's broker sets on every message it
+// stores, single or batched: the broker's cluster name
+// (MessageConst.PROPERTY_CLUSTER). Request-reply consumers read it to
+// address their reply; the Go client's CreateReplyMessage refuses a message
+// without it.
+const propertyCluster = commitlog.PropertyCluster
+
 // send serves SEND_MESSAGE, SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
 func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
 	h, err := remoting.DecodeSendMessageRequestHeaderFor(req.Code, req.ExtFields)
@@ -54,7 +61,8 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 			StoreHost:       storeHost,
 			ReconsumeTimes:  h.ReconsumeTimes,
 			Body:            req.Body,
-			Properties:      []byte(h.Properties),
+			Properties: appendWithCluster(make([]byte, 0, withClusterSize(len(h.Properties), b.cfg.ClusterName)),
+				h.Properties, b.cfg.ClusterName),
 		}
 		b.store.Put(&m, done)
 		return
@@ -65,6 +73,12 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 		return
 	}
 	msgs := make([]commitlog.Message, len(entries))
+	propsBytes := 0
+	for _, e := range entries {
+		propsBytes += withClusterSize(len(e.Properties), b.cfg.ClusterName)
+	}
+	// One buffer holds every message's properties with the cluster set.
+	props := make([]byte, 0, propsBytes)
 	for i, e := range entries {
 		if len(e.Body) > b.cfg.MaxMessageSize {
 			reply(remoting.NewResponse(req, remoting.ResMessageIllegal,
@@ -81,8 +95,10 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 			StoreHost:       storeHost,
 			ReconsumeTimes:  h.ReconsumeTimes,
 			Body:            e.Body,
-			Properties:      e.Properties,
 		}
+		start := len(props)
+		props = appendWithCluster(props, e.Properties, b.cfg.ClusterName)
+		msgs[i].Properties = props[start:len(props):len(props)]
 	}
 	b.store.PutBatch(msgs, done)
 }
@@ -218,6 +234,48 @@ func (b *Broker) sendResponse(req *remoting.Command, queueID int32, r store.PutR
 		}.ToExtFields()
 	}
 	return resp
+}
+
+// withClusterSize bounds what appendWithCluster appends for properties of
+// propsBytes bytes: those bytes, a separator the last pair may lack, and the
+// CLUSTER pair.
+func withClusterSize(propsBytes int, cluster string) int {
+	return propsBytes + 1 + len(propertyCluster) + 1 + len(cluster) + 1
+}
+
+// appendWithCluster appends encoded properties to dst with the CLUSTER
+// property set to cluster, as RocketMQ's broker stores every message: the
+// other pairs are kept byte for byte and in order (each ending with the
+// separator), a CLUSTER pair the producer sent is dropped, and the broker's
+// goes last. It appends at most withClusterSize(len(props), cluster) bytes.
+func appendWithCluster[P ~string | ~[]byte](dst []byte, props P, cluster string) []byte {
+	for start := 0; start < len(props); {
+		end := start
+		for end < len(props) && props[end] != commitlog.PropertySeparator {
+			end++
+		}
+		if !isClusterPair(props[start:end]) {
+			dst = append(dst, props[start:end]...)
+			dst = append(dst, commitlog.PropertySeparator)
+		}
+		start = end + 1
+	}
+	return commitlog.AppendProperty(dst, propertyCluster, cluster)
+}
+
+// isClusterPair reports whether an encoded pair (without its separator)
+// names CLUSTER.
+func isClusterPair[P ~string | ~[]byte](pair P) bool {
+	n := len(propertyCluster)
+	if len(pair) <= n || pair[n] != commitlog.NameValueSeparator {
+		return false
+	}
+	for i := range n {
+		if pair[i] != propertyCluster[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // bornHost parses a peer address; an unparsable one reads as the zero

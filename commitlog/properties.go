@@ -25,6 +25,9 @@ const (
 	// PropertyWait is "true" or "false": wait for flush or replication
 	// before replying (absent means true).
 	PropertyWait = "WAIT"
+	// PropertyCluster is the cluster name of the broker that stored the
+	// message; brokers set it on every message.
+	PropertyCluster = "CLUSTER"
 	// PropertyDelayLevel is the 1-based delay level.
 	PropertyDelayLevel = "DELAY"
 	// PropertyUniqKey is the client-generated message id; indexed.
