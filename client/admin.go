@@ -11,6 +11,7 @@ import (
 
 	"github.com/apogeemq/apogee/env"
 	"github.com/apogeemq/apogee/remoting"
+	"github.com/apogeemq/apogee/store/configfile"
 )
 
 // AdminConfig configures an Admin. Zero values take the defaults.
@@ -332,4 +333,37 @@ func (a *Admin) ConsumeStatsAsync(brokerAddr, group, topic string, cb func(*remo
 // simulator or inside a callback.
 func (a *Admin) ConsumeStats(brokerAddr, group, topic string) (*remoting.ConsumeStats, error) {
 	return wait(func(cb func(*remoting.ConsumeStats, error)) { a.ConsumeStatsAsync(brokerAddr, group, topic, cb) })
+}
+
+// CreateSubscriptionGroupAsync creates or updates a consumer group on the
+// broker at brokerAddr (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP) and calls cb,
+// never inside the call. A refusal comes back as a *BrokerError.
+func (a *Admin) CreateSubscriptionGroupAsync(brokerAddr string, g configfile.SubscriptionGroupConfig, cb func(error)) {
+	body := remoting.AppendSubscriptionGroupConfigJSON(nil, &g)
+	brokerCall[struct{}](a, brokerAddr, "create group "+g.GroupName, remoting.ReqUpdateAndCreateSubscriptionGroup, nil, body, nil, noValue(cb))
+}
+
+// CreateSubscriptionGroup is CreateSubscriptionGroupAsync that waits. It
+// must not be used in the simulator or inside a callback.
+func (a *Admin) CreateSubscriptionGroup(brokerAddr string, g configfile.SubscriptionGroupConfig) error {
+	return waitErr(func(cb func(error)) { a.CreateSubscriptionGroupAsync(brokerAddr, g, cb) })
+}
+
+// BrokerRuntimeInfoAsync asks the broker at brokerAddr for its runtime
+// statistics (GET_BROKER_RUNTIME_INFO) and calls cb with them, never inside
+// the call.
+func (a *Admin) BrokerRuntimeInfoAsync(brokerAddr string, cb func(map[string]string, error)) {
+	brokerCall(a, brokerAddr, "runtime info", remoting.ReqGetBrokerRuntimeInfo, nil, nil, func(body []byte) (map[string]string, error) {
+		t, err := remoting.DecodeKVTable(body)
+		if err != nil {
+			return nil, err
+		}
+		return t.Table, nil
+	}, cb)
+}
+
+// BrokerRuntimeInfo is BrokerRuntimeInfoAsync that waits. It must not be
+// used in the simulator or inside a callback.
+func (a *Admin) BrokerRuntimeInfo(brokerAddr string) (map[string]string, error) {
+	return wait(func(cb func(map[string]string, error)) { a.BrokerRuntimeInfoAsync(brokerAddr, cb) })
 }

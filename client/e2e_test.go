@@ -18,6 +18,7 @@ import (
 	"github.com/apogeemq/apogee/env"
 	"github.com/apogeemq/apogee/namesrv"
 	"github.com/apogeemq/apogee/remoting"
+	"github.com/apogeemq/apogee/store/configfile"
 )
 
 // waitFor bounds every wait of the end-to-end tests.
@@ -391,4 +392,21 @@ func TestEndToEndAdminCreatesAndDeletesTopics(t *testing.T) {
 	}, waitFor, 5*time.Millisecond)
 	_, err = c.admin.TopicRoute(topic)
 	require.ErrorIs(t, err, remoting.ErrTopicNotExist)
+}
+
+func TestEndToEndAdminGroupsAndRuntimeInfo(t *testing.T) {
+	c := startCluster(t, nil)
+	g := configfile.NewSubscriptionGroupConfig("E2EGroup")
+	g.RetryMaxTimes = 5
+	require.NoError(t, c.admin.CreateSubscriptionGroup(c.broker.Addr(), g))
+	g.GroupName = "bad group"
+	var be *BrokerError
+	require.ErrorAs(t, c.admin.CreateSubscriptionGroup(c.broker.Addr(), g), &be, "an invalid name is refused")
+	require.Equal(t, remoting.ResInvalidParameter, be.Code)
+	require.NoError(t, c.admin.DeleteSubscriptionGroup(c.broker.Addr(), "E2EGroup"))
+
+	info, err := c.admin.BrokerRuntimeInfo(c.broker.Addr())
+	require.NoError(t, err)
+	assert.Equal(t, broker.DefaultBrokerName, info["brokerName"])
+	assert.NotEmpty(t, info["commitLogMaxOffset"])
 }

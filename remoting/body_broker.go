@@ -489,3 +489,21 @@ func DecodeConsumerConnection(body []byte) (*ConsumerConnection, error) {
 	}
 	return c, nil
 }
+
+// DecodeKVTable reads a KVTable. Errors wrap ErrBadBody.
+func DecodeKVTable(body []byte) (*KVTable, error) {
+	const what = "KVTable"
+	var w struct {
+		Table map[string]string `json:"table"`
+	}
+	if err := decodeBodyJSON(body, what, &w); err != nil {
+		return nil, err
+	}
+	if err := checkCount(what, "table", len(w.Table), MaxBodyListItems); err != nil {
+		return nil, err
+	}
+	if w.Table == nil {
+		w.Table = map[string]string{}
+	}
+	return &KVTable{Table: w.Table}, nil
+}

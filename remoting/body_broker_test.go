@@ -433,3 +433,25 @@ func FuzzDecodeLockBatchRequestBody(f *testing.F) {
 		require.Equal(t, resp, respAgain)
 	})
 }
+
+func TestKVTableRoundTrip(t *testing.T) {
+	in := &KVTable{Table: map[string]string{"b": "2", "a": "x\"y"}}
+	body := AppendKVTableJSON(nil, in)
+	require.Equal(t, `{"table":{"a":"x\"y","b":"2"}}`, string(body))
+	out, err := DecodeKVTable(body)
+	require.NoError(t, err)
+	require.Equal(t, in, out)
+	for _, bad := range []string{``, `{`, `{"table":[1]}`, `{"table":{"a":1}}`, `null x`} {
+		_, err := DecodeKVTable([]byte(bad))
+		require.ErrorIs(t, err, ErrBadBody, bad)
+	}
+}
+
+func TestSubscriptionGroupConfigRoundTrip(t *testing.T) {
+	g := configfile.NewSubscriptionGroupConfig("g1")
+	g.RetryMaxTimes = 3
+	body := AppendSubscriptionGroupConfigJSON(nil, &g)
+	got, err := DecodeSubscriptionGroupConfig(body)
+	require.NoError(t, err)
+	require.Equal(t, g, got)
+}

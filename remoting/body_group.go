@@ -141,3 +141,10 @@ func AppendSubscriptionGroupWrapperJSON(dst []byte, t *configfile.SubscriptionGr
 	}
 	return append(dst, "}}"...)
 }
+
+// AppendSubscriptionGroupConfigJSON appends one SubscriptionGroupConfig as
+// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP's request body: its known fields and
+// Extra, in fastjson's (alphabetical) order.
+func AppendSubscriptionGroupConfigJSON(dst []byte, g *configfile.SubscriptionGroupConfig) []byte {
+	return appendSubscriptionGroup(dst, g)
+}
