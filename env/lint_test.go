@@ -21,6 +21,10 @@ import (
 // directly: the seam itself and the binaries that build the real Env.
 var exemptTrees = []string{"env", "cmd"}
 
+// binaryTree is the directory name that holds binaries at any depth
+// (sim/cmd/apogee-sim): like the top-level cmd, they build the real Env.
+const binaryTree = "cmd"
+
 // wallClockFuncs are the functions of package time that read the wall clock
 // or start timers; everything else in time (Duration, Unix, Date, ...) is a
 // value computation and allowed.
@@ -132,7 +136,7 @@ func seamFiles(t *testing.T, root string) []string {
 			}
 			name := d.Name()
 			if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") || name == "testdata" ||
-				name == "vendor" || slices.Contains(exemptTrees, filepath.ToSlash(rel)) {
+				name == "vendor" || slices.Contains(exemptTrees, filepath.ToSlash(rel)) || name == binaryTree {
 				return filepath.SkipDir
 			}
 			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
@@ -299,7 +303,7 @@ func TestSeamFilesSkipsExemptTrees(t *testing.T) {
 	root := t.TempDir()
 	for _, name := range []string{
 		"go.mod", "a/a.go", "a/a_test.go", "a/testdata/x.go", "env/e.go", "cmd/tool/main.go",
-		".hidden/h.go", "b/env/nested.go", "sub/go.mod", "sub/s.go",
+		"sim/cmd/tool/main.go", ".hidden/h.go", "b/env/nested.go", "sub/go.mod", "sub/s.go",
 	} {
 		p := filepath.Join(root, name)
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))

@@ -74,7 +74,22 @@ type Config struct {
 
 	// Logger receives the store's log lines; nil discards them.
 	Logger *slog.Logger
+
+	// PlantedBug switches on one deliberate bug (Bug* constants) so that
+	// the simulator can prove its checkers catch it. Empty in production.
+	PlantedBug string
 }
+
+// Planted bugs (Config.PlantedBug), each a mistake a storage engine could
+// make, for the simulator's campaigns.
+const (
+	// BugAckBeforeFlush answers a sync-flush put before the group commit
+	// made it durable: a machine crash then loses acknowledged messages.
+	BugAckBeforeFlush = "ack-before-flush"
+	// BugReuseQueueOffset restarts each queue one offset too low after
+	// recovery: the next message takes the offset of the last one.
+	BugReuseQueueOffset = "reuse-queue-offset"
+)
 
 // ScheduleTopic is the topic that parks delayed messages.
 const ScheduleTopic = "SCHEDULE_TOPIC_XXXX"

@@ -103,7 +103,7 @@ func (s *Store) settle(res PutResult, endOffset int64, wait bool, done func(PutR
 		done(res)
 		return
 	}
-	if !wait {
+	if !wait || s.cfg.PlantedBug == BugAckBeforeFlush {
 		s.cl.Durable(endOffset, func(error) { s.kickDispatch() })
 		done(res)
 		return

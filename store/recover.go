@@ -87,7 +87,11 @@ func (s *Store) recover(cp Checkpoint) error {
 	minPhys := s.cl.MinOffset()
 	for _, q := range s.cqs.Queues() {
 		q.CorrectMinOffset(minPhys)
-		s.cl.SetQueueOffset(q.Topic(), q.QueueID(), q.MaxOffset())
+		next := q.MaxOffset()
+		if s.cfg.PlantedBug == BugReuseQueueOffset && next > 0 {
+			next--
+		}
+		s.cl.SetQueueOffset(q.Topic(), q.QueueID(), next)
 	}
 	// The rebuilt state is the new baseline for the next crash.
 	return s.flushLogic(true)
