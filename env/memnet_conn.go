@@ -10,19 +10,27 @@ const maxRetainedInboundBytes = 1 << 20
 // memConn is one end of an in-memory connection. Its state is guarded by
 // the network's mutex; handlers run without it.
 //
-// Bytes written on one end are appended to the other end's inbound buffer
-// (the in-memory stand-in for the kernel's buffers) and done(nil) is
-// queued at once. Each end runs at most one deliver callback at a time
-// (deliverScheduled), which hands the whole inbound buffer to onData, or
-// once the end is finished calls onClose; each end likewise runs at most
-// one runDones callback, which calls the queued done callbacks in order.
-// Both are scheduled with clock.AfterFunc(0).
+// Bytes written on one end go to the other end: straight into its inbound
+// buffer (the in-memory stand-in for the kernel's buffers) when they take
+// no time and the link is open, else into its flight queue until they land
+// (memnet_flight.go); done(nil) is queued at once either way. Each end runs
+// at most one deliver callback at a time (deliverScheduled), which hands
+// the whole inbound buffer to onData, or once the end is finished calls
+// onClose; each end likewise runs at most one runDones callback, which
+// calls the queued done callbacks in order. Both are scheduled with
+// clock.AfterFunc(0).
+//
+// An end whose host crashed is gone (its home's incarnation moved on): no
+// callback of it runs again, whatever was already scheduled.
 type memConn struct {
-	net        *MemNetwork
-	peer       *memConn
-	local      string
-	remote     string
-	clientPort int // the ephemeral port this end holds, 0 for a server end
+	net         *MemNetwork
+	peer        *memConn
+	id          uint64   // the connection's id, shared by both ends
+	home        *memHost // the host this end lives on
+	incarnation uint64   // home's incarnation when the end was created
+	local       string
+	remote      string
+	clientPort  int // the ephemeral port this end holds on home, 0 for a server end
 
 	started bool
 	onData  func([]byte)
@@ -31,12 +39,14 @@ type memConn struct {
 	held      []byte        // bytes written before Start
 	heldDones []func(error) // their done callbacks, in order
 
-	inbound          []byte // bytes from the peer not yet delivered
+	inbound          []byte // bytes from the peer that landed and are not delivered yet
 	spareInbound     []byte // the previous delivery's buffer, reused
 	deliverScheduled bool
 
-	eof       bool  // the peer ended: finish once inbound is delivered
-	eofReason error // what onClose reports then
+	flight        memFlight // the peer's chunks on their way here
+	landScheduled bool      // a land callback is pending for the flight's head
+
+	eof bool // the peer's end of stream landed: finish once inbound is delivered
 
 	closed   bool  // this end is finished
 	reason   error // what onClose reports
@@ -56,19 +66,14 @@ type memDone struct {
 
 var _ Conn = (*memConn)(nil)
 
-// newMemPair returns the two ends of a new connection.
-func newMemPair(n *MemNetwork, clientAddr, serverAddr string) (client, server *memConn) {
-	client = &memConn{net: n, local: clientAddr, remote: serverAddr}
-	server = &memConn{net: n, local: serverAddr, remote: clientAddr}
-	client.peer, server.peer = server, client
-	return client, server
-}
-
 // LocalAddr returns this end's address.
 func (c *memConn) LocalAddr() string { return c.local }
 
 // RemoteAddr returns the peer's address.
 func (c *memConn) RemoteAddr() string { return c.remote }
+
+// gone reports whether this end's host has crashed since it was created.
+func (c *memConn) gone() bool { return c.home.incarnation.Load() != c.incarnation }
 
 // Start installs the handlers, sends what was written before, and delivers
 // what has arrived.
@@ -83,7 +88,9 @@ func (c *memConn) Start(onData func([]byte), onClose func(err error)) {
 	}
 	c.started, c.onData, c.onClose = true, onData, onClose
 	if !c.closed {
-		c.transmitLocked(c.held)
+		if len(c.held) > 0 {
+			c.sendLocked([][]byte{c.held}, len(c.held))
+		}
 		for _, d := range c.heldDones {
 			c.completeLocked(d, nil)
 		}
@@ -104,7 +111,7 @@ func (c *memConn) Write(bufs [][]byte, done func(error)) {
 	if !c.closed {
 		if unsent := c.unsentLocked(); unsent+size > c.net.queueBound {
 			c.closeLocked(fmt.Errorf("env: write of %d bytes to %s with %d unsent (bound %d): %w",
-				size, c.remote, unsent, c.net.queueBound, ErrWriteQueueFull), nil)
+				size, c.remote, unsent, c.net.queueBound, ErrWriteQueueFull))
 		}
 	}
 	switch {
@@ -116,9 +123,7 @@ func (c *memConn) Write(bufs [][]byte, done func(error)) {
 		}
 		c.heldDones = append(c.heldDones, done)
 	default:
-		for _, b := range bufs {
-			c.transmitLocked(b)
-		}
+		c.sendLocked(bufs, size)
 		c.completeLocked(done, nil)
 	}
 }
@@ -129,37 +134,36 @@ func (c *memConn) Close() error {
 	c.net.mu.Lock()
 	defer c.net.mu.Unlock()
 	if !c.closed {
-		c.closeLocked(nil, nil)
+		c.closeLocked(nil)
 	}
 	return nil
 }
 
 // unsentLocked returns the bytes this end wrote that the peer has not
-// taken yet.
+// taken yet: held before Start, in flight, and landed but not delivered.
 func (c *memConn) unsentLocked() int {
 	n := len(c.held)
-	if !c.peer.closed {
-		n += len(c.peer.inbound)
+	if p := c.peer; !p.closed {
+		n += len(p.inbound) + p.flight.sizeBytes()
 	}
 	return n
 }
 
-// transmitLocked appends b to the peer's inbound bytes. Bytes sent to a
-// finished peer vanish, as bytes sent to a closed socket do.
-func (c *memConn) transmitLocked(b []byte) {
-	p := c.peer
-	if p.closed || len(b) == 0 {
-		return
-	}
-	p.inbound = append(p.inbound, b...)
-	p.kickLocked()
+// closeLocked finishes this end with reason and sends the peer the end of
+// stream. The caller has checked !c.closed.
+func (c *memConn) closeLocked(reason error) {
+	c.finishLocked(reason)
+	c.sendFinLocked()
+	c.kickLocked()
 }
 
-// closeLocked finishes this end with reason, failing the writes it holds,
-// and tells the peer that the stream ended with peerReason (nil for a clean
-// close; a reset would pass ErrConnReset). The caller has checked
-// !c.closed.
-func (c *memConn) closeLocked(reason, peerReason error) {
+// finishLocked marks this end finished with reason (what onClose will
+// report): its inbound and in-flight bytes are dropped, the writes it
+// holds fail, its port is released, and the connection leaves the
+// network's registry once both ends are finished. It tells the peer
+// nothing and schedules nothing itself but the failed writes' done
+// callbacks. The caller has checked !c.closed.
+func (c *memConn) finishLocked(reason error) {
 	c.closed = true
 	c.reason = reason
 	if reason == nil {
@@ -168,24 +172,23 @@ func (c *memConn) closeLocked(reason, peerReason error) {
 		c.writeErr = fmt.Errorf("env: write to %s: %w: %w", c.remote, ErrConnClosed, reason)
 	}
 	c.inbound, c.spareInbound = nil, nil
+	c.flight.drop()
 	for _, d := range c.heldDones {
 		c.completeLocked(d, c.writeErr)
 	}
 	c.held, c.heldDones = nil, nil
 	if c.clientPort != 0 {
-		delete(c.net.clientPorts, c.clientPort)
+		delete(c.home.clientPorts, c.clientPort)
 	}
-	if p := c.peer; !p.closed && !p.eof {
-		p.eof, p.eofReason = true, peerReason
-		p.kickLocked()
+	if c.peer.closed {
+		delete(c.net.conns, c.id)
 	}
-	c.kickLocked()
 }
 
 // kickLocked schedules a deliver callback when a started end has
 // something to report and none is scheduled.
 func (c *memConn) kickLocked() {
-	if c.deliverScheduled || !c.started || c.notified {
+	if c.deliverScheduled || !c.started || c.notified || c.gone() {
 		return
 	}
 	if c.closed || c.eof || len(c.inbound) > 0 {
@@ -200,6 +203,10 @@ func (c *memConn) deliver() {
 	n := c.net
 	n.mu.Lock()
 	switch {
+	case c.gone():
+		c.deliverScheduled = false
+		n.mu.Unlock()
+		return
 	case !c.closed && len(c.inbound) > 0:
 		data := c.inbound
 		c.inbound, c.spareInbound = c.spareInbound[:0], nil
@@ -215,7 +222,7 @@ func (c *memConn) deliver() {
 		n.mu.Unlock()
 		return
 	case !c.closed && c.eof:
-		c.closeLocked(c.eofReason, nil)
+		c.closeLocked(nil)
 	case !c.closed:
 		c.deliverScheduled = false
 		n.mu.Unlock()
@@ -233,9 +240,10 @@ func (c *memConn) deliver() {
 }
 
 // completeLocked queues done to be called with err, after the done
-// callbacks queued before it.
+// callbacks queued before it. The done callbacks of a gone end are
+// dropped: the process that passed them no longer exists.
 func (c *memConn) completeLocked(done func(error), err error) {
-	if done == nil {
+	if done == nil || c.gone() {
 		return
 	}
 	c.dones = append(c.dones, memDone{done: done, err: err})
@@ -245,7 +253,8 @@ func (c *memConn) completeLocked(done func(error), err error) {
 	}
 }
 
-// runDones calls the queued done callbacks in order.
+// runDones calls the queued done callbacks in order, stopping if the
+// end's host crashes meanwhile.
 func (c *memConn) runDones() {
 	n := c.net
 	n.mu.Lock()
@@ -253,14 +262,22 @@ func (c *memConn) runDones() {
 	c.dones, c.spareDones = c.spareDones[:0], nil
 	n.mu.Unlock()
 	for _, d := range batch {
+		if c.gone() {
+			break
+		}
 		d.done(d.err)
 	}
 	clear(batch)
 	n.mu.Lock()
 	c.spareDones = batch[:0]
-	if len(c.dones) > 0 {
+	switch {
+	case c.gone():
+		clear(c.dones)
+		c.dones = c.dones[:0]
+		c.doneScheduled = false
+	case len(c.dones) > 0:
 		n.clock.AfterFunc(0, c.runDones)
-	} else {
+	default:
 		c.doneScheduled = false
 	}
 	n.mu.Unlock()
