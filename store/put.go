@@ -103,7 +103,13 @@ func (s *Store) settle(res PutResult, endOffset int64, wait bool, done func(PutR
 		done(res)
 		return
 	}
-	if !wait || s.cfg.PlantedBug == BugAckBeforeFlush {
+	if s.cfg.PlantedBug == BugAckBeforeFlush {
+		// The planted bug: answer at once and leave the record to the
+		// periodic flush.
+		done(res)
+		return
+	}
+	if !wait {
 		s.cl.Durable(endOffset, func(error) { s.kickDispatch() })
 		done(res)
 		return

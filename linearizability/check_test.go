@@ -1,0 +1,422 @@
+package linearizability
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCleanHistoryPasses(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	ack(r, "m1", 15, 30, qa, 1)
+	ack(r, "m2", 12, 40, qb, 0)
+	read(r, "m0", 25, 35, qa, 0)
+	read(r, "m1", 36, 45, qa, 1)
+	read(r, "m2", 41, 50, qb, 0)
+	r.Commit(groupA, qa, 2, 50)
+	r.Commit(groupA, qb, 1, 55)
+	r.Annotate(33, "broker-a", "partition from name server")
+
+	rep := Check(r, durable)
+	require.True(t, rep.OK, rep.String())
+	assert.Empty(t, rep.Violations)
+	assert.Empty(t, rep.Lost)
+	assert.Empty(t, rep.Duplicates)
+	assert.Equal(t, Stats{SendsOK: 3, Reads: 3, Commits: 2, Annotations: 1, Queues: 2, Operations: 6}, rep.Stats)
+	assert.True(t, strings.HasPrefix(rep.String(), "check: OK\n"), rep.String())
+}
+
+func TestReadOfAnotherIDFailsAndRenders(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	ack(r, "m1", 21, 30, qa, 1)
+	read(r, "m1", 31, 40, qa, 0) // offset 0 holds m0
+	read(r, "m0", 41, 50, qa, 0)
+	r.Annotate(25, "broker-a", "disk stalls 5s")
+	r.Crash(45, "broker-b")
+
+	rep := Check(r, durable)
+	require.False(t, rep.OK)
+	require.Equal(t, []string{KindLinearizability}, kinds(rep), rep.String())
+	v := rep.Violations[0]
+	assert.Equal(t, qa, v.Queue)
+	assert.Contains(t, v.Detail, "offset 0 stored both m0 and m1")
+	assert.Contains(t, v.Detail, "read @0 returned m1 but m0 was acknowledged there")
+	assert.Contains(t, rep.String(), "linearizability TopicTest/broker-a/0:")
+
+	var html bytes.Buffer
+	require.NoError(t, VisualizeQueue(r, durable, qa, &html))
+	page := html.String()
+	assert.True(t, strings.HasPrefix(strings.TrimSpace(page), "<!DOCTYPE html>") || strings.Contains(page, "<html"), "not HTML")
+	for _, want := range []string{"send m0 -\\u003e ok @0", "read @0 -\\u003e m1", "group group-a, client 1", "disk stalls 5s", "crash: unflushed data lost"} {
+		assert.Contains(t, page, want)
+	}
+}
+
+func TestVisualizeUnknownQueue(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	err := VisualizeQueue(r, durable, qb, &bytes.Buffer{})
+	require.ErrorIs(t, err, ErrNoHistory)
+	assert.Contains(t, err.Error(), qb.String())
+}
+
+func TestUnknownOutcomes(t *testing.T) {
+	unknownAt := func(q Queue) SendResult { return SendResult{Outcome: OutcomeUnknown, Queue: q, Offset: NoOffset} }
+	tests := []struct {
+		name   string
+		record func(r *Recorder)
+	}{
+		{"unknown send later read", func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			send(r, 2, "m1", 21, 90, unknownAt(qa))
+			ack(r, "m2", 30, 40, qa, 2)
+			read(r, "m1", 50, 60, qa, 1)
+			read(r, "m2", 61, 62, qa, 2)
+		}},
+		{"unknown send read before its timeout", func(r *Recorder) {
+			send(r, 2, "m0", 10, 90, unknownAt(qa))
+			read(r, "m0", 20, 30, qa, 0)
+			ack(r, "m1", 40, 50, qa, 1)
+		}},
+		{"unknown send not read, took no offset", func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			send(r, 2, "m1", 21, 90, unknownAt(qa))
+			ack(r, "m2", 30, 40, qa, 1)
+		}},
+		{"unknown send not read, took an offset", func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			send(r, 2, "m1", 21, 90, unknownAt(qa))
+			ack(r, "m2", 30, 40, qa, 2)
+		}},
+		{"unknown send to an unknown queue", func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			send(r, 2, "m1", 21, 90, SendResult{Outcome: OutcomeUnknown, Offset: NoOffset})
+			ack(r, "m2", 30, 40, qa, 2)
+		}},
+		{"send that never ended", func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			r.SendStart(2, "m1", 21)
+			ack(r, "m2", 30, 40, qa, 2)
+		}},
+		{"flush timeout answer names its offset", func(r *Recorder) {
+			send(r, 2, "m0", 10, 20, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: 0})
+			ack(r, "m1", 30, 40, qa, 1)
+		}},
+		{"retry after a timeout stored twice", func(r *Recorder) {
+			send(r, 2, "m0", 10, 20, unknownAt(qa))
+			ack(r, "m0", 21, 30, qa, 1)
+			read(r, "m0", 31, 40, qa, 0)
+			read(r, "m0", 41, 50, qa, 1)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRecorder()
+			tt.record(r)
+			rep := Check(r, Config{Durable: true})
+			assert.True(t, rep.OK, rep.String())
+		})
+	}
+}
+
+func TestUnknownOutcomeLimits(t *testing.T) {
+	tests := []struct {
+		name   string
+		record func(r *Recorder)
+		hint   string
+	}{
+		{"one unknown send fills one gap only", func(r *Recorder) {
+			send(r, 2, "m0", 10, 90, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+			ack(r, "m1", 30, 40, qa, 2)
+		}, "m1 @2 but only 2 sends were invoked by then"},
+		{"unknown send invoked after the ack cannot fill its gap", func(r *Recorder) {
+			ack(r, "m1", 30, 40, qa, 1)
+			send(r, 2, "m0", 50, 90, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		}, "m1 @1 but only 1 sends were invoked by then"},
+		{"flush timeout offset handed out again without a crash", func(r *Recorder) {
+			send(r, 2, "m0", 10, 20, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: 0})
+			ack(r, "m1", 30, 40, qa, 0)
+		}, "offset 0 stored both m0 and m1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRecorder()
+			tt.record(r)
+			rep := Check(r, Config{Durable: true})
+			require.Equal(t, []string{KindLinearizability}, kinds(rep), rep.String())
+			assert.Contains(t, rep.Violations[0].Detail, tt.hint)
+		})
+	}
+}
+
+func TestTwoAcksForOneOffsetFail(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	ack(r, "m1", 15, 30, qa, 0)
+	rep := Check(r, Config{Durable: true})
+	require.Equal(t, []string{KindLinearizability}, kinds(rep), rep.String())
+	assert.Contains(t, rep.Violations[0].Detail, "offset 0 stored both m0 and m1")
+}
+
+func TestAckBeyondTheEndFails(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	ack(r, "m1", 21, 30, qa, 1)
+	ack(r, "m2", 31, 40, qa, 5)
+	rep := Check(r, Config{Durable: true})
+	require.Equal(t, []string{KindLinearizability}, kinds(rep), rep.String())
+	assert.Contains(t, rep.Violations[0].Detail, "m2 @5 but only 3 sends were invoked by then")
+}
+
+func TestReadBeforeTheAppendFails(t *testing.T) {
+	r := NewRecorder()
+	send(r, 0, "m0", 10, 100, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+	ack(r, "m1", 20, 30, qa, 0)
+	read(r, "m0", 40, 50, qa, 0) // offset 0 was acknowledged to m1 before this read began
+	rep := Check(r, Config{Durable: true})
+	require.Equal(t, []string{KindLinearizability}, kinds(rep), rep.String())
+}
+
+func TestCrashAndOffsetReuse(t *testing.T) {
+	flushTimeout := func(r *Recorder, id string, off int64) {
+		send(r, 2, id, 21, 30, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: off})
+	}
+	tests := []struct {
+		name    string
+		durable bool
+		record  func(r *Recorder)
+		ok      bool
+		// reuseHint: the report points at the offset handed out twice, which
+		// it does only when the queue's broker never crashed.
+		reuseHint bool
+	}{
+		{"async flush: acked tail lost in a crash", false, func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			ack(r, "m1", 21, 30, qa, 1)
+			read(r, "m1", 31, 40, qa, 1)
+			r.Crash(50, "broker-a")
+			ack(r, "m2", 60, 70, qa, 1)
+			read(r, "m2", 71, 80, qa, 1)
+		}, true, false},
+		{"async flush: reuse without a crash", false, func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			ack(r, "m1", 21, 30, qa, 1)
+			ack(r, "m2", 60, 70, qa, 1)
+		}, false, true},
+		{"async flush: a crash of another broker does not excuse reuse", false, func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			ack(r, "m1", 21, 30, qa, 1)
+			r.Crash(50, "broker-b")
+			ack(r, "m2", 60, 70, qa, 1)
+		}, false, true},
+		{"sync flush: an acked record survives", true, func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			ack(r, "m1", 21, 30, qa, 1)
+			r.Crash(50, "broker-a")
+			ack(r, "m2", 60, 70, qa, 1)
+		}, false, false},
+		{"sync flush: a flush timeout record may be lost", true, func(r *Recorder) {
+			ack(r, "m0", 10, 20, qa, 0)
+			flushTimeout(r, "m1", 1)
+			read(r, "m1", 31, 40, qa, 1)
+			r.Crash(50, "broker-a")
+			ack(r, "m2", 60, 70, qa, 1)
+		}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewRecorder()
+			tt.record(r)
+			rep := Check(r, Config{Durable: tt.durable})
+			assert.Equal(t, tt.ok, rep.OK, rep.String())
+			if tt.reuseHint {
+				assert.Contains(t, rep.String(), "offset 1 stored both m1 and m2")
+			} else {
+				assert.NotContains(t, rep.String(), "stored both", "a crash may hand an offset out again")
+			}
+		})
+	}
+}
+
+func TestPhantoms(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	send(r, 0, "bad", 21, 25, SendResult{Outcome: OutcomeFailed})
+	read(r, "m0", 30, 40, qa, 0)
+	read(r, "ghost", 30, 40, qa, 1)
+	read(r, "ghost", 50, 60, qa, 1) // the same place again: one violation
+	read(r, "bad", 41, 45, qa, 2)
+	read(r, "early", 5, 8, qa, 1)
+	ack(r, "early", 9, 10, qa, 1)
+
+	rep := Check(r, Config{Durable: true})
+	require.Equal(t, []string{KindPhantom, KindPhantom, KindPhantom}, kinds(rep), rep.String())
+	var details []string
+	for _, v := range rep.Violations {
+		details = append(details, v.Detail)
+	}
+	assert.Equal(t, []string{
+		"bad @2 delivered to group group-a client 1 at 45: its every send definitely failed",
+		"early @1 delivered to group group-a client 1 at 8: delivered at 8 before its first send began at 9",
+		"ghost @1 delivered to group group-a client 1 at 40: never sent",
+	}, details)
+}
+
+func TestLostUnderDurableVersusAsync(t *testing.T) {
+	record := func() *Recorder {
+		r := NewRecorder()
+		ack(r, "m0", 10, 20, qa, 0)
+		ack(r, "m1", 21, 30, qa, 1)
+		ack(r, "other", 21, 30, Queue{Topic: "Other", Broker: "broker-a"}, 0)
+		send(r, 0, "m2", 31, 40, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		read(r, "m0", 41, 50, qa, 0)
+		r.Read(3, "group-b", qa, 1, "m1", 41, 50)
+		return r
+	}
+	cfg := Config{Groups: []string{groupA, "group-b", "group-c"},
+		Topics: map[string][]string{groupA: {"TopicTest"}, "group-b": {"TopicTest"}, "group-c": {"Other"}}}
+
+	rep := Check(record(), cfg)
+	assert.True(t, rep.OK, rep.String())
+	assert.Equal(t, []string{"m0", "m1", "other"}, rep.Lost)
+	assert.Equal(t, 3, rep.Stats.LostAcked)
+	assert.Contains(t, rep.String(), "lost acknowledged: 3: m0 m1 other")
+
+	cfg.Durable = true
+	rep = Check(record(), cfg)
+	require.Equal(t, []string{KindLost, KindLost, KindLost}, kinds(rep), rep.String())
+	assert.Equal(t, "m0 acknowledged @0 never received by group-b", rep.Violations[1].Detail)
+	assert.Equal(t, "m1 acknowledged @1 never received by group-a", rep.Violations[2].Detail)
+	assert.Equal(t, "other acknowledged @0 never received by group-c", rep.Violations[0].Detail)
+}
+
+func TestGroupWithoutTopicsMustReceiveEverything(t *testing.T) {
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	rep := Check(r, Config{Durable: true, Groups: []string{"g"}})
+	assert.Equal(t, []string{KindLost}, kinds(rep))
+	assert.Equal(t, []string{"m0"}, rep.Lost)
+}
+
+func TestReportIsDeterministic(t *testing.T) {
+	record := func() *Recorder {
+		r := NewRecorder()
+		rng := rand.New(rand.NewPCG(7, 7))
+		genHistory(rng, r, []Queue{qa, qb, {Topic: "T2", Broker: "broker-a"}}, 60, 0)
+		read(r, "ghost", 1, 2, qb, 0)
+		ack(r, "late", 3, 4, qa, 500)
+		r.Commit(groupA, qa, 1, 5)
+		r.Commit(groupA, qa, 0, 6)
+		return r
+	}
+	first := Check(record(), durable)
+	second := Check(record(), durable)
+	assert.False(t, first.OK)
+	assert.Equal(t, first, second)
+	assert.Equal(t, first.String(), second.String())
+}
+
+func TestGeneratedHistoriesPass(t *testing.T) {
+	for seed := range uint64(20) {
+		r := NewRecorder()
+		rng := rand.New(rand.NewPCG(seed, 1))
+		genHistory(rng, r, []Queue{qa, qb}, 40, 0)
+		rep := Check(r, Config{Durable: true, Groups: []string{"g1", "g2"}})
+		require.True(t, rep.OK, "seed %d:\n%s", seed, rep.String())
+	}
+}
+
+func TestCorruptedGeneratedHistoryFails(t *testing.T) {
+	r := NewRecorder()
+	rng := rand.New(rand.NewPCG(3, 1))
+	genHistory(rng, r, []Queue{qa}, 50, 0)
+	h := r.snapshot()
+	last := h.reads[len(h.reads)-1]
+	// A read at the same offset that returns the id stored one place later.
+	var other string
+	for _, rd := range h.reads {
+		if rd.queue == last.queue && rd.queueOffset == last.queueOffset-1 {
+			other = rd.msgID
+		}
+	}
+	require.NotEmpty(t, other)
+	r.Read(0, "g1", last.queue, last.queueOffset, other, last.endNs+1, last.endNs+2)
+	rep := Check(r, Config{Durable: true, Groups: []string{"g1", "g2"}})
+	assert.Contains(t, kinds(rep), KindLinearizability, rep.String())
+}
+
+// TestLargeHistoryPasses checks 10,000 sends and reads over 8 queues; its
+// speed is measured by BenchmarkCheckLarge.
+func TestLargeHistoryPasses(t *testing.T) {
+	r, records := largeHistory(0)
+	require.GreaterOrEqual(t, records, 10_000)
+	rep := Check(r, Config{Durable: true, Groups: []string{"g1", "g2"}})
+	require.True(t, rep.OK, rep.String())
+	assert.Equal(t, 8, rep.Stats.Queues)
+}
+
+func TestGeneratedCrashHistoriesPass(t *testing.T) {
+	crashes := 0
+	for seed := range uint64(20) {
+		r := NewRecorder()
+		rng := rand.New(rand.NewPCG(seed, 2))
+		genHistory(rng, r, []Queue{qa, qb, {Topic: "TopicTest", Broker: "broker-a", QueueID: 1}}, 60, 40)
+		rep := Check(r, Config{Groups: []string{"g1", "g2"}})
+		require.True(t, rep.OK, "seed %d:\n%s", seed, rep.String())
+		crashes += rep.Stats.Crashes
+	}
+	assert.Greater(t, crashes, 20)
+}
+
+func TestLargeCrashHistoryPasses(t *testing.T) {
+	r, _ := largeHistory(200)
+	rep := Check(r, Config{Groups: []string{"g1", "g2"}})
+	require.True(t, rep.OK, rep.String())
+	assert.Positive(t, rep.Stats.Crashes)
+	assert.Positive(t, rep.Stats.LostAcked)
+}
+
+func largeHistory(crashEvery int) (*Recorder, int) {
+	queues := make([]Queue, 8)
+	for i := range queues {
+		queues[i] = Queue{Topic: "TopicTest", Broker: []string{"broker-a", "broker-b"}[i%2], QueueID: int32(i / 2)}
+	}
+	r := NewRecorder()
+	records := genHistory(rand.New(rand.NewPCG(42, 42)), r, queues, 1000, crashEvery)
+	return r, records
+}
+
+func BenchmarkCheckLarge(b *testing.B) {
+	r, records := largeHistory(0)
+	cfg := Config{Durable: true, Groups: []string{"g1", "g2"}}
+	b.ReportMetric(float64(records), "records")
+	for b.Loop() {
+		if rep := Check(r, cfg); !rep.OK {
+			b.Fatal(rep.String())
+		}
+	}
+}
+
+// A send that timed out may still be in flight (held by a partition) and
+// be stored after the client gave up, behind sends that began later.
+func TestUnknownSendStoredAfterItsTimeout(t *testing.T) {
+	r := NewRecorder()
+	q := Queue{Topic: "t", Broker: "b", QueueID: 0}
+	a := r.SendStart(0, "A", 0)
+	a.End(1, SendResult{Outcome: OutcomeOK, Queue: q, Offset: 0})
+	x := r.SendStart(1, "X", 2)
+	x.End(5, SendResult{Outcome: OutcomeUnknown, Queue: q, Offset: NoOffset})
+	b := r.SendStart(0, "B", 6)
+	b.End(7, SendResult{Outcome: OutcomeOK, Queue: q, Offset: 1})
+	r.Read(2, "g", q, 0, "A", 8, 9)
+	r.Read(2, "g", q, 1, "B", 8, 9)
+	r.Read(2, "g", q, 2, "X", 10, 11)
+	rep := Check(r, Config{Durable: true, Groups: []string{"g"}})
+	require.True(t, rep.OK, "%s", rep)
+}

@@ -1,0 +1,253 @@
+package linearizability
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// groupQueue is one consumer group on one queue.
+type groupQueue struct {
+	group string
+	queue Queue
+}
+
+// phantoms reports every place where a read returned an id no send can
+// explain, once per (queue, offset, id).
+func (ix *index) phantoms() []Violation {
+	var out []Violation
+	seen := map[location]bool{}
+	for i, rd := range ix.h.reads {
+		why := ix.phantom[i]
+		loc := location{rd.queue, rd.queueOffset, rd.msgID}
+		if why == "" || seen[loc] {
+			continue
+		}
+		seen[loc] = true
+		out = append(out, Violation{Kind: KindPhantom, Queue: rd.queue, Detail: fmt.Sprintf(
+			"%s @%d delivered to group %s client %d at %d: %s", rd.msgID, rd.queueOffset, rd.group, rd.client, rd.endNs, why)})
+	}
+	return out
+}
+
+// requiredGroups returns, sorted, the groups that must receive every
+// acknowledged send of topic.
+func requiredGroups(cfg Config, topic string) []string {
+	var out []string
+	for _, g := range cfg.Groups {
+		topics, listed := cfg.Topics[g]
+		if (!listed || slices.Contains(topics, topic)) && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// lost returns a violation per acknowledged id that a required group never
+// received on the topic it was acknowledged on, and the sorted ids.
+func (ix *index) lost(cfg Config) ([]Violation, []string) {
+	type topicID struct{ topic, msgID string }
+	received := map[string]map[topicID]bool{} // group -> what it received
+	for i, rd := range ix.h.reads {
+		if ix.phantom[i] != "" {
+			continue
+		}
+		if received[rd.group] == nil {
+			received[rd.group] = map[topicID]bool{}
+		}
+		received[rd.group][topicID{rd.queue.Topic, rd.msgID}] = true
+	}
+	var out []Violation
+	lostIDs := map[string]bool{}
+	checked := map[topicID]bool{}
+	for _, s := range ix.h.sends {
+		if !s.ended || s.result.Outcome != OutcomeOK {
+			continue
+		}
+		key := topicID{s.result.Queue.Topic, s.msgID}
+		if checked[key] {
+			continue
+		}
+		checked[key] = true
+		var missing []string
+		for _, g := range requiredGroups(cfg, key.topic) {
+			if !received[g][key] {
+				missing = append(missing, g)
+			}
+		}
+		if len(missing) > 0 {
+			lostIDs[s.msgID] = true
+			out = append(out, Violation{Kind: KindLost, Queue: s.result.Queue, Detail: fmt.Sprintf(
+				"%s acknowledged @%d never received by %s", s.msgID, s.result.Offset, strings.Join(missing, ", "))})
+		}
+	}
+	return out, slices.Sorted(maps.Keys(lostIDs))
+}
+
+// order checks that, per group, queue and client, first deliveries never
+// go back to a lower offset, in recording order. A reset of the group's
+// offset on the queue starts new streams.
+func (ix *index) order() []Violation {
+	type stream struct {
+		groupQueue
+		client int
+	}
+	resets := ix.resetsByGroupQueue()
+	delivered := map[groupQueue]map[int64]bool{}
+	lastFirst := map[stream]int64{}
+	lastSeq := map[groupQueue]int64{} // of the last read, to find resets in between
+	var out []Violation
+	for i, rd := range ix.h.reads {
+		if ix.phantom[i] != "" {
+			continue
+		}
+		gq := groupQueue{rd.group, rd.queue}
+		if anyBetween(resets[gq], lastSeq[gq], rd.seq) {
+			for st := range lastFirst {
+				if st.groupQueue == gq {
+					delete(lastFirst, st)
+				}
+			}
+		}
+		lastSeq[gq] = rd.seq
+		if delivered[gq] == nil {
+			delivered[gq] = map[int64]bool{}
+		}
+		if delivered[gq][rd.queueOffset] {
+			continue
+		}
+		delivered[gq][rd.queueOffset] = true
+		st := stream{gq, rd.client}
+		if prev, ok := lastFirst[st]; ok && rd.queueOffset < prev {
+			out = append(out, Violation{Kind: KindOrder, Queue: rd.queue, Detail: fmt.Sprintf(
+				"group %s client %d: first delivery @%d (%s) at %d after @%d", rd.group, rd.client, rd.queueOffset, rd.msgID, rd.endNs, prev)})
+		}
+		lastFirst[st] = max(lastFirst[st], rd.queueOffset)
+	}
+	return out
+}
+
+// offsetRegressions checks that, per group and queue, committed offsets in
+// time order never decrease except to an explicit reset. Without durable
+// settings a crash of the queue's broker in between excuses a regression:
+// offsets persist asynchronously too.
+func (ix *index) offsetRegressions(durable bool) []Violation {
+	perGQ := map[groupQueue][]offsetRecord{}
+	for _, o := range ix.h.offsets {
+		gq := groupQueue{o.group, o.queue}
+		perGQ[gq] = append(perGQ[gq], o)
+	}
+	crashTimes := map[string][]int64{}
+	for _, c := range ix.h.crashes {
+		crashTimes[c.node] = append(crashTimes[c.node], c.atNs)
+	}
+	for _, ts := range crashTimes {
+		slices.Sort(ts)
+	}
+	var out []Violation
+	for _, gq := range slices.SortedFunc(maps.Keys(perGQ), compareGroupQueues) {
+		recs := perGQ[gq]
+		slices.SortFunc(recs, func(a, b offsetRecord) int {
+			return cmp.Or(cmp.Compare(a.atNs, b.atNs), cmp.Compare(a.seq, b.seq))
+		})
+		var base offsetRecord // the highest commit since the last reset, or that reset
+		for i, o := range recs {
+			switch {
+			case i == 0 || o.reset || o.queueOffset >= base.queueOffset:
+			case !durable && anyBetween(crashTimes[gq.queue.Broker], base.atNs, o.atNs+1):
+			default:
+				out = append(out, Violation{Kind: KindOffsetRegression, Queue: gq.queue, Detail: fmt.Sprintf(
+					"group %s: committed %d at %d after %d at %d", gq.group, o.queueOffset, o.atNs, base.queueOffset, base.atNs)})
+			}
+			base = o
+		}
+	}
+	return out
+}
+
+// duplicates adds to counts every extra copy, by cause.
+func (ix *index) duplicates(counts map[string]int) {
+	places := map[string]map[location]bool{}
+	addPlace := func(loc location) {
+		if places[loc.msgID] == nil {
+			places[loc.msgID] = map[location]bool{}
+		}
+		places[loc.msgID][loc] = true
+	}
+	for _, s := range ix.h.sends {
+		if s.ended && !s.result.Queue.IsZero() && s.result.Offset >= 0 && s.result.Outcome != OutcomeFailed {
+			addPlace(location{s.result.Queue, s.result.Offset, s.msgID})
+		}
+	}
+	resets := ix.resetsByGroupQueue()
+	crashes := ix.crashesByBroker()
+	type delivery struct {
+		group string
+		loc   location
+	}
+	previous := map[delivery]readRecord{}
+	for i, rd := range ix.h.reads {
+		if ix.phantom[i] != "" {
+			continue
+		}
+		loc := location{rd.queue, rd.queueOffset, rd.msgID}
+		addPlace(loc)
+		d := delivery{rd.group, loc}
+		prev, again := previous[d]
+		previous[d] = rd
+		if !again {
+			continue
+		}
+		switch {
+		case anyBetween(resets[groupQueue{rd.group, rd.queue}], prev.seq, rd.seq):
+			counts[CauseRedeliveryReset]++
+		case anyBetween(crashes[rd.queue.Broker], prev.seq, rd.seq):
+			counts[CauseRedeliveryCrash]++
+		case prev.client != rd.client:
+			counts[CauseRedeliveryRebalance]++
+		default:
+			counts[CauseRedeliverySameClient]++
+		}
+	}
+	for _, p := range places {
+		if len(p) > 1 {
+			counts[CauseProducerRetry] += len(p) - 1
+		}
+	}
+}
+
+// resetsByGroupQueue returns the recording sequence numbers of resets, in
+// order, per group and queue.
+func (ix *index) resetsByGroupQueue() map[groupQueue][]int64 {
+	out := map[groupQueue][]int64{}
+	for _, o := range ix.h.offsets {
+		if o.reset {
+			gq := groupQueue{o.group, o.queue}
+			out[gq] = append(out[gq], o.seq)
+		}
+	}
+	return out
+}
+
+// crashesByBroker returns the recording sequence numbers of crashes, in
+// order, per broker.
+func (ix *index) crashesByBroker() map[string][]int64 {
+	out := map[string][]int64{}
+	for _, c := range ix.h.crashes {
+		out[c.node] = append(out[c.node], c.seq)
+	}
+	return out
+}
+
+// anyBetween reports whether the sorted values hold one in (after, before).
+func anyBetween(sorted []int64, after, before int64) bool {
+	i, _ := slices.BinarySearch(sorted, after+1)
+	return i < len(sorted) && sorted[i] < before
+}
+
+func compareGroupQueues(a, b groupQueue) int {
+	return cmp.Or(cmp.Compare(a.group, b.group), a.queue.Compare(b.queue))
+}

@@ -1,0 +1,114 @@
+package sim
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/apogeemq/apogee/env"
+)
+
+// Params is one run's "swarm" parameters: the cluster's shape, the network's
+// latencies, the fault rates, the durability mode and the workload, all
+// drawn from the seed so that every seed explores a different corner.
+type Params struct {
+	NameServers     int
+	Brokers         int
+	QueuesPerBroker int
+	Producers       int
+	Consumers       int
+
+	// SyncFlush selects SYNC_FLUSH (acknowledged sends survive a machine
+	// crash) over ASYNC_FLUSH (they survive a process crash only).
+	SyncFlush bool
+	// TornPages makes machine crashes tear the first lost page of a file.
+	TornPages bool
+
+	LatencyMin, LatencyMax time.Duration
+	// SendInterval is the mean pause of each producer between sends.
+	SendInterval time.Duration
+	// PullBatch is the consumers' maxMsgNums.
+	PullBatch int32
+
+	// FaultInterval is the mean time between two faults in the safety
+	// phase; Faults weighs their kinds.
+	FaultInterval time.Duration
+	Faults        FaultWeights
+
+	// Safety is the length of the phase with faults; Liveness bounds the
+	// healed phase that drains every queue.
+	Safety, Liveness time.Duration
+}
+
+// FaultWeights are the relative chances of each fault kind.
+type FaultWeights struct {
+	BrokerProcessCrash int
+	BrokerMachineCrash int
+	NameServerCrash    int
+	ConsumerCrash      int
+	ProducerCrash      int
+	Partition          int
+	AsymmetricCut      int
+	ConnectionReset    int
+	ClockJump          int
+}
+
+func (w FaultWeights) total() int {
+	return w.BrokerProcessCrash + w.BrokerMachineCrash + w.NameServerCrash + w.ConsumerCrash + w.ProducerCrash +
+		w.Partition + w.AsymmetricCut + w.ConnectionReset + w.ClockJump
+}
+
+// DrawParams draws a run's parameters from r.
+func DrawParams(r env.Rand) Params {
+	between := func(lo, hi int) int { return lo + r.Intn(hi-lo+1) }
+	dur := func(lo, hi time.Duration) time.Duration { return lo + time.Duration(r.Int63()%int64(hi-lo+1)) }
+	weight := func() int { return r.Intn(4) }
+	p := Params{
+		NameServers:     between(1, 2),
+		Brokers:         between(1, 3),
+		QueuesPerBroker: between(1, 4),
+		Producers:       between(1, 3),
+		Consumers:       between(1, 3),
+		SyncFlush:       r.Intn(2) == 0,
+		TornPages:       r.Intn(2) == 0,
+		LatencyMin:      dur(50*time.Microsecond, 500*time.Microsecond),
+		SendInterval:    dur(2*time.Millisecond, 50*time.Millisecond),
+		PullBatch:       int32(between(1, 32)),
+		FaultInterval:   dur(500*time.Millisecond, 5*time.Second),
+		Faults: FaultWeights{
+			BrokerProcessCrash: weight(),
+			BrokerMachineCrash: weight(),
+			NameServerCrash:    weight(),
+			ConsumerCrash:      weight(),
+			ProducerCrash:      weight(),
+			Partition:          weight(),
+			AsymmetricCut:      weight(),
+			ConnectionReset:    weight(),
+			ClockJump:          weight(),
+		},
+		Safety:   dur(10*time.Second, 40*time.Second),
+		Liveness: 120 * time.Second,
+	}
+	p.LatencyMax = p.LatencyMin + dur(0, 20*time.Millisecond)
+	if p.Faults.total() == 0 {
+		p.Faults.BrokerProcessCrash = 1
+	}
+	return p
+}
+
+// String prints the parameters on one line.
+func (p Params) String() string {
+	flush := "ASYNC_FLUSH"
+	if p.SyncFlush {
+		flush = "SYNC_FLUSH"
+	}
+	f := p.Faults
+	var b strings.Builder
+	fmt.Fprintf(&b, "namesrv=%d brokers=%d queues/broker=%d producers=%d consumers=%d flush=%s torn=%t ",
+		p.NameServers, p.Brokers, p.QueuesPerBroker, p.Producers, p.Consumers, flush, p.TornPages)
+	fmt.Fprintf(&b, "latency=%v..%v send=%v pull=%d faultEvery=%v ", p.LatencyMin, p.LatencyMax, p.SendInterval, p.PullBatch, p.FaultInterval)
+	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d] ",
+		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump)
+	fmt.Fprintf(&b, "safety=%v liveness=%v", p.Safety, p.Liveness)
+	return b.String()
+}
