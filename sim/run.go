@@ -35,6 +35,9 @@ type Result struct {
 	// (a store that failed to recover, an inconsistent ConsumeQueue).
 	Report   linearizability.Report
 	Findings []string
+	// Timeline lists the faults, crashes, restarts and phases, with their
+	// virtual times.
+	Timeline []string
 	// Recorder holds the histories, and Check the promises they were
 	// checked against, for visualization.
 	Recorder *linearizability.Recorder
@@ -77,7 +80,7 @@ func Run(seed uint64, opts Options) Result {
 			break
 		}
 	}
-	res := Result{Seed: seed, Params: w.params, Events: w.events, Recorder: w.rec}
+	res := Result{Seed: seed, Params: w.params, Events: w.events, Recorder: w.rec, Timeline: w.timeline}
 	res.Findings = append(res.Findings, w.recoveryFails...)
 	for _, n := range w.brokers {
 		if n.b == nil {

@@ -48,6 +48,7 @@ type World struct {
 	consumers   []*consumerNode
 
 	events        int64
+	timeline      []string // every note, with its virtual time
 	machineCrash  bool // some broker lost its page cache
 	recoveryFails []string
 	stopWorkload  bool
@@ -105,6 +106,7 @@ func (w *World) now() int64 { return w.clock.Now().UnixNano() }
 // note records an event in the trace and, for faults, in the report.
 func (w *World) note(node, format string, args ...any) {
 	text := fmt.Sprintf(format, args...)
+	w.timeline = append(w.timeline, fmt.Sprintf("%12v %-12s %s", w.clock.Now().Sub(time.Unix(startUnixSeconds, 0)).Round(time.Microsecond), node, text))
 	fmt.Fprintf(w.trace, "%d %s %s\n", w.now(), node, text)
 	w.rec.Annotate(w.now(), node, text)
 }

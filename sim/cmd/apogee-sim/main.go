@@ -28,6 +28,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	seeds := fs.Int("seeds", 1, "how many consecutive seeds to run")
 	steps := fs.Int64("steps", 0, "bound on the events of one run (0: the phases' virtual time only)")
 	bug := fs.String("inject-bug", "", "a planted bug to switch on: "+fmt.Sprint(sim.Bugs()))
+	verbose := fs.Bool("v", false, "print each run's timeline of faults")
 	htmlDir := fs.String("html", "", "directory for the visualization of a failing queue (default: a temporary directory)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -43,8 +44,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	failed := 0
 	for i := 0; i < *seeds; i++ {
 		s := *seed + uint64(i)
-		res := sim.Run(s, sim.Options{MaxEvents: *steps, Bug: *bug, CheckTimeout: time.Minute})
+		res := sim.Run(s, sim.Options{MaxEvents: *steps, Bug: *bug, CheckTimeout: 10 * time.Second})
 		fmt.Fprintf(stdout, "params seed=%d %s\n", s, res.Params)
+		if *verbose || !res.OK() {
+			for _, l := range res.Timeline {
+				fmt.Fprintf(stdout, "  | %s\n", l)
+			}
+		}
 		fmt.Fprintln(stdout, res.Line())
 		if res.OK() {
 			continue
