@@ -43,27 +43,7 @@ import (
 	"github.com/apogeemq/apogee/namesrv"
 )
 
-func main() {
-	stop, release := cmdutil.StopOnSignal()
-	err := run(os.Args[1:], os.Stdout, os.Stderr, stop)
-	release()
-	var usage usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &usage):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "apogee:", err)
-		os.Exit(1)
-	}
-}
-
-// usageError is a command line the flag package refused (and already
-// explained on stderr).
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func main() { cmdutil.Main("apogee", run) }
 
 // run runs the name server and the broker until stop is closed. stdout gets
 // the lines that say where they listen and store; stderr gets warnings and
@@ -76,12 +56,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) error {
 	namesrvAddr := fs.String("namesrv-addr", defaultNamesrvAddr, "name server listen address")
 	brokerAddr := fs.String("broker-addr", defaultBrokerAddr, "broker listen address (overrides listenPort and bindAddress)")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+		return cmdutil.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "apogee: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return cmdutil.UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apogeemq/apogee/cmd/internal/cmdutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -116,7 +117,7 @@ func TestRunReportsAPortInUse(t *testing.T) {
 func TestRunRefusesBadInput(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	var out, errOut bytes.Buffer
-	var usage usageError
+	var usage cmdutil.UsageError
 	require.ErrorAs(t, run([]string{"-bogus"}, &out, &errOut, nil), &usage)
 	require.ErrorAs(t, run([]string{"extra"}, &out, &errOut, nil), &usage)
 	require.ErrorIs(t, run([]string{"-h"}, &out, &errOut, nil), flag.ErrHelp)

@@ -43,27 +43,7 @@ import (
 	"github.com/apogeemq/apogee/env"
 )
 
-func main() {
-	stop, release := cmdutil.StopOnSignal()
-	err := run(os.Args[1:], os.Stdout, os.Stderr, stop)
-	release()
-	var usage usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-	case errors.As(err, &usage):
-		os.Exit(2)
-	default:
-		fmt.Fprintln(os.Stderr, "mqbroker:", err)
-		os.Exit(1)
-	}
-}
-
-// usageError is a command line the flag package refused (and already
-// explained on stderr).
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func main() { cmdutil.Main("mqbroker", run) }
 
 // run runs the broker until stop is closed. stdout gets the lines that say
 // where the broker listens and stores; stderr gets warnings and the log.
@@ -75,12 +55,12 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan struct{}) error {
 	printAll := fs.Bool("p", false, "print every effective setting and exit")
 	printImportant := fs.Bool("m", false, "print the important settings and exit")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err}
+		return cmdutil.UsageError{Err: err}
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "mqbroker: unexpected argument %q\n", fs.Arg(0))
 		fs.Usage()
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+		return cmdutil.UsageError{Err: fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/apogeemq/apogee/cmd/internal/cmdutil"
 	"github.com/apogeemq/apogee/store"
 )
 
@@ -71,7 +72,7 @@ func TestRunRefusesBadInput(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	var out, errOut bytes.Buffer
 	err := run([]string{"-x"}, &out, &errOut, nil)
-	var usage usageError
+	var usage cmdutil.UsageError
 	require.ErrorAs(t, err, &usage)
 	require.Contains(t, errOut.String(), "flag provided but not defined: -x")
 
