@@ -73,6 +73,7 @@ func Run(seed uint64, opts Options) Result {
 	w.note("sim", "liveness phase")
 	w.stopWorkload = true
 	w.heal()
+	w.livenessStart = w.now()
 	livenessEnd := w.clock.Now().Add(w.params.Liveness)
 	for w.clock.Now().Before(livenessEnd) {
 		w.runUntil(w.clock.Now().Add(time.Second), opts.MaxEvents)
@@ -160,7 +161,8 @@ func (w *World) setup() {
 }
 
 // drained reports whether every consumer has pulled every queue it owns to
-// the broker's end, with every broker up.
+// the broker's end since the liveness phase began (a pull found nothing new,
+// with no error or message since), with every broker up.
 func (w *World) drained() bool {
 	for _, b := range w.brokers {
 		if b.b == nil {
@@ -174,7 +176,7 @@ func (w *World) drained() bool {
 		}
 		for key := range c.owned {
 			owned++
-			if !c.caughtUp[key] {
+			if t, ok := c.caughtUp[key]; !ok || t < w.livenessStart {
 				return false
 			}
 		}

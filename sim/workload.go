@@ -193,10 +193,12 @@ type consumerNode struct {
 	clock *nodeClock
 	epoch int
 
-	c        *client.PullConsumer
-	owned    map[string]bool // queues being pulled, by key
-	next     map[string]int64
-	caughtUp map[string]bool
+	c     *client.PullConsumer
+	owned map[string]bool // queues being pulled, by key
+	next  map[string]int64
+	// caughtUp holds, per queue, when a pull last found nothing new with
+	// no error or message since.
+	caughtUp map[string]int64
 }
 
 // owner is the consumer that pulls a queue: queue q of the b-th broker is
@@ -220,7 +222,7 @@ func (n *consumerNode) start() {
 		n.clock = &nodeClock{base: n.w.clock}
 	}
 	n.epoch++
-	n.owned, n.next, n.caughtUp = map[string]bool{}, map[string]int64{}, map[string]bool{}
+	n.owned, n.next, n.caughtUp = map[string]bool{}, map[string]int64{}, map[string]int64{}
 	e := n.w.nodeEnv(n.host, n.clock, nil)
 	n.c = client.NewPullConsumer(e, client.PullConsumerConfig{NamesrvAddrs: n.w.nameServerAddrs(), Group: simGroup,
 		SuspendTimeout: pullSuspend, PullTimeout: pullTimeout, ClientIP: mustAddr(n.host), InstanceName: n.name, Logger: quiet})
@@ -299,6 +301,7 @@ func (n *consumerNode) pull(epoch int, mq client.MessageQueue, pulls int) {
 			return
 		}
 		if err != nil {
+			delete(n.caughtUp, key)
 			n.w.clock.AfterFunc(retryPause, func() {
 				if epoch == n.epoch {
 					n.pull(epoch, mq, pulls)
@@ -317,7 +320,11 @@ func (n *consumerNode) pull(epoch int, mq client.MessageQueue, pulls int) {
 		case client.PullFound, client.PullNoMatchedMsg, client.PullOffsetIllegal:
 			n.next[key] = res.NextBeginOffset
 		}
-		n.caughtUp[key] = res.Status == client.PullNoNewMsg
+		if res.Status == client.PullNoNewMsg {
+			n.caughtUp[key] = end
+		} else {
+			delete(n.caughtUp, key)
+		}
 		pulls++
 		if pulls%commitEveryPulls == 0 || res.Status == client.PullNoNewMsg {
 			n.commit(epoch, mq, n.next[key])

@@ -49,9 +49,10 @@ type World struct {
 
 	events        int64
 	timeline      []string // every note, with its virtual time
-	machineCrash  bool // some broker lost its page cache
+	machineCrash  bool     // some broker lost its page cache
 	recoveryFails []string
 	stopWorkload  bool
+	livenessStart int64 // virtual ns
 	nextSeed      uint64
 }
 
