@@ -10,6 +10,7 @@ import (
 
 	"github.com/apogeemq/apogee/commitlog"
 	"github.com/apogeemq/apogee/consumequeue"
+	"github.com/apogeemq/apogee/env"
 )
 
 // dispatcher follows the CommitLog. Whoever publishes data calls
@@ -83,6 +84,15 @@ func (s *Store) dispatchLocked() {
 		}
 		err = s.dispatchRecord(&rec)
 		ref.Release()
+		if errors.Is(err, env.ErrNoSpace) {
+			// A full disk is not a broken store: refuse puts, leave the
+			// record where it is, and let the cleaning tick dispatch it
+			// again once space is back (dispatch is idempotent).
+			if s.diskFull.CompareAndSwap(false, true) {
+				s.logger.Error("store: disk full while dispatching; refusing puts until space is freed", "err", err)
+			}
+			return
+		}
 		if err != nil {
 			s.failWrites(err)
 			return

@@ -126,6 +126,10 @@ func (s *Store) cleanTick() {
 	if _, err := s.retention(); err != nil {
 		s.logger.Error("store: retention", "err", err)
 	}
+	// Dispatch that stopped on a full disk resumes here.
+	if s.dispatch.lastEnd.Load() < s.dispatchLimit() {
+		s.kickDispatch()
+	}
 }
 
 // retention applies spec §11: delete CommitLog segments older than

@@ -115,8 +115,13 @@ func (s *Store) open() error {
 		}
 	}
 	lock, err := fsys.Lock(s.path(lockName))
-	if err != nil {
+	switch {
+	case errors.Is(err, env.ErrLocked):
 		return fmt.Errorf("%w: %s: %w", ErrLocked, s.path(lockName), err)
+	case err != nil:
+		// Not another process: the lock file could not be made (a full
+		// disk, a read-only mount).
+		return fmt.Errorf("store: taking the lock %s: %w", s.path(lockName), err)
 	}
 	s.lock = lock
 

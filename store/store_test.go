@@ -153,3 +153,20 @@ func TestDispatchedOffsetAfterCleanRestart(t *testing.T) {
 	require.Equal(t, end, st.Report().RedispatchFrom, "nothing to re-dispatch")
 	require.Equal(t, end, st.DispatchedOffset())
 }
+
+func TestOpenOnAFullDiskSaysSo(t *testing.T) {
+	m := newMemStore(t, nil)
+	putMany(t, m.st, "TopicA", 0, 3)
+	m.close()
+	require.NoError(t, m.fs.Remove(filepath.Join(m.cfg.RootDir, lockName)))
+	u, err := m.fs.Usage(m.cfg.RootDir)
+	require.NoError(t, err)
+	m.fs.SetCapacity(int64(u.TotalBytes - u.FreeBytes))
+	_, err = m.tryOpen()
+	require.ErrorIs(t, err, env.ErrNoSpace)
+	require.NotErrorIs(t, err, ErrLocked, "a full disk is not another process")
+	m.fs.SetCapacity(0)
+	st, err := m.tryOpen()
+	require.NoError(t, err)
+	require.NoError(t, st.Close())
+}
