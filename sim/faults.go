@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/apogeemq/apogee/linearizability"
@@ -62,18 +63,19 @@ const (
 	FaultAsymmetricCut      = "asymmetric-cut"
 	FaultConnectionReset    = "connection-reset"
 	FaultClockJump          = "clock-jump"
+	FaultDiskFull           = "disk-full"
 )
 
 // FaultKinds lists every fault kind.
 func FaultKinds() []string {
 	return []string{FaultBrokerProcessCrash, FaultBrokerMachineCrash, FaultNameServerCrash, FaultConsumerCrash,
-		FaultProducerCrash, FaultPartition, FaultAsymmetricCut, FaultConnectionReset, FaultClockJump}
+		FaultProducerCrash, FaultPartition, FaultAsymmetricCut, FaultConnectionReset, FaultClockJump, FaultDiskFull}
 }
 
 // faultWeights pairs each kind with its weight.
 func (f FaultWeights) byKind() []int {
 	return []int{f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash,
-		f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump}
+		f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull}
 }
 
 // injectFault draws one fault by weight and applies it.
@@ -110,6 +112,8 @@ func (w *World) apply(kind string) {
 		w.resetConnections()
 	case FaultClockJump:
 		w.jumpClock()
+	case FaultDiskFull:
+		w.fillDisk()
 	default:
 		panic("sim: unknown fault kind " + kind)
 	}
@@ -265,9 +269,33 @@ func (w *World) jumpClock() {
 	clocks[i].jump(d)
 }
 
+// fillDisk makes a broker's disk full for a while: nothing may grow.
+func (w *World) fillDisk() {
+	n := w.brokers[w.rng.Intn(len(w.brokers))]
+	if n.fs == nil {
+		return
+	}
+	u, err := n.fs.Usage("/")
+	if err != nil {
+		return
+	}
+	d := minDowntime + time.Duration(w.rng.Int63()%int64(maxPartition))
+	w.note(n.name, "disk full for %v", d)
+	n.fs.SetCapacity(max(int64(u.TotalBytes-u.FreeBytes), 1))
+	w.clock.AfterFunc(d, func() {
+		n.fs.SetCapacity(0)
+		w.note(n.name, "disk space back")
+	})
+}
+
 // heal ends every fault: links open, every node up.
 func (w *World) heal() {
 	hosts := w.hosts()
+	for _, n := range w.brokers {
+		if n.fs != nil {
+			n.fs.SetCapacity(0)
+		}
+	}
 	for _, a := range hosts {
 		for _, b := range hosts {
 			if a != b {
@@ -282,8 +310,12 @@ func (w *World) heal() {
 		}
 	}
 	for _, n := range w.brokers {
-		if n.b == nil && n.start() {
-			w.note(n.name, "restart (heal)")
+		if n.b == nil {
+			if n.start() {
+				w.note(n.name, "restart (heal)")
+			} else {
+				w.recoveryFails = append(w.recoveryFails, fmt.Sprintf("%s: does not start after healing: %v", n.name, n.lastStartErr))
+			}
 		}
 	}
 	for _, n := range w.consumers {

@@ -87,8 +87,12 @@ func Run(seed uint64, opts Options) Result {
 		if n.b == nil {
 			continue
 		}
-		if err := n.b.Store().CheckConsistency(); err != nil {
+		st := n.b.Store()
+		if err := st.CheckConsistency(); err != nil {
 			res.Findings = append(res.Findings, fmt.Sprintf("%s: %v", n.name, err))
+		}
+		if d, m := st.DispatchedOffset(), st.CommitLogMaxOffset(); d < m {
+			res.Findings = append(res.Findings, fmt.Sprintf("%s: dispatch stopped at CommitLog offset %d of %d after healing (disk full: %t)", n.name, d, m, st.DiskFull()))
 		}
 	}
 	if !w.drained() {
@@ -166,6 +170,11 @@ func (w *World) setup() {
 func (w *World) drained() bool {
 	for _, b := range w.brokers {
 		if b.b == nil {
+			return false
+		}
+		// Everything written must be dispatched, so that consumers can
+		// have seen it.
+		if st := b.b.Store(); st.DispatchedOffset() < st.CommitLogMaxOffset() {
 			return false
 		}
 	}

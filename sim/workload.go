@@ -317,8 +317,13 @@ func (n *consumerNode) pull(epoch int, mq client.MessageQueue, pulls int) {
 			n.w.hashEvent("read %s %s %d", key, id, m.QueueOffset)
 		}
 		switch res.Status {
-		case client.PullFound, client.PullNoMatchedMsg, client.PullOffsetIllegal:
+		case client.PullFound, client.PullNoMatchedMsg:
 			n.next[key] = res.NextBeginOffset
+		case client.PullOffsetIllegal:
+			// The broker corrected the offset (OFFSET_MOVED): an explicit
+			// reset, which may go backwards after a crash lost the tail.
+			n.next[key] = res.NextBeginOffset
+			n.w.rec.Reset(simGroup, q, res.NextBeginOffset, end)
 		}
 		if res.Status == client.PullNoNewMsg {
 			n.caughtUp[key] = end

@@ -169,6 +169,8 @@ type brokerNode struct {
 	clock *nodeClock
 	fs    *env.MemFS
 	b     *broker.Broker
+	// lastStartErr is why the last start failed.
+	lastStartErr error
 }
 
 func (n *brokerNode) config() broker.Config {
@@ -191,8 +193,9 @@ func (n *brokerNode) config() broker.Config {
 	return cfg
 }
 
-// start opens the broker's store (recovering it) and serves. A store that
-// cannot be opened is a finding.
+// start opens the broker's store (recovering it) and serves. A failure is
+// noted; it is a finding only if the broker cannot start once every fault is
+// healed (a full disk may legitimately stop it before).
 func (n *brokerNode) start() bool {
 	if n.fs == nil {
 		n.clock = &nodeClock{base: n.w.clock}
@@ -203,7 +206,7 @@ func (n *brokerNode) start() bool {
 		err = b.Start()
 	}
 	if err != nil {
-		n.w.recoveryFails = append(n.w.recoveryFails, fmt.Sprintf("%s: %v", n.name, err))
+		n.lastStartErr = err
 		n.w.note(n.name, "start failed: %v", err)
 		return false
 	}
