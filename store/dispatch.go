@@ -72,7 +72,10 @@ func (s *Store) dispatchLocked() {
 		rec, ref, err := s.cl.ReadRecord(d.reputFrom)
 		switch {
 		case errors.Is(err, commitlog.ErrBlank):
+			// The blank tail of a segment: nothing to dispatch, but
+			// dispatch has passed it.
 			d.reputFrom = s.cl.NextSegmentStart(d.reputFrom)
+			d.lastEnd.Store(min(d.reputFrom, limit))
 			continue
 		case errors.Is(err, commitlog.ErrOffsetExpired):
 			// Retention removed the segment before it was dispatched.

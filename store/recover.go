@@ -79,9 +79,16 @@ func (s *Store) recover(cp Checkpoint) error {
 	// earlier one dispatched it: DispatchedOffset must not read 0 after a
 	// recovery that had nothing to re-dispatch.
 	s.dispatch.lastEnd.Store(max(s.dispatch.lastEnd.Load(), s.dispatch.reputFrom))
+	stoppedAt, limit := s.dispatch.reputFrom, s.dispatchLimit()
 	s.dispatch.mu.Unlock()
 	if s.notWritable.Load() {
 		return fmt.Errorf("store: re-dispatch after recovery failed: %w", ErrNotWritable)
+	}
+	if stoppedAt < limit {
+		// A full disk stopped re-dispatch: the queue offsets below would
+		// come from ConsumeQueues that miss records, and hand out offsets
+		// that records already hold. Refuse to open instead.
+		return fmt.Errorf("store: re-dispatch after recovery stopped at CommitLog offset %d of %d: %w", stoppedAt, limit, ErrDiskFull)
 	}
 
 	minPhys := s.cl.MinOffset()
