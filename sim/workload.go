@@ -139,6 +139,14 @@ func (n *producerNode) sendOne(epoch int) {
 	n.rr++
 	id := fmt.Sprintf("p%d-%d", n.id, n.next)
 	n.next++
+	n.attempt(epoch, id, mq, true)
+}
+
+// attempt sends message id to mq once. When the outcome is unknown and
+// retry is set, it sends the same message again, once, after a pause, as an
+// application retrying after a timeout or a reset does: TCP cannot prevent
+// that duplicate, and the checkers must count it, not fail on it.
+func (n *producerNode) attempt(epoch int, id string, mq client.MessageQueue, retry bool) {
 	msg := &client.Message{Topic: simTopic, Tags: "T", Keys: []string{id}, Body: []byte(id)}
 	h := n.w.rec.SendStart(n.id, id, n.w.now())
 	n.w.hashEvent("send %s %s/%d", id, mq.BrokerName, mq.QueueID)
@@ -150,6 +158,13 @@ func (n *producerNode) sendOne(epoch int) {
 		r.Queue = queueOf(mq)
 		h.End(n.w.now(), r)
 		n.w.hashEvent("sent %s %d %d", id, r.Outcome, r.Offset)
+		if retry && r.Outcome == linearizability.OutcomeUnknown && !n.w.stopWorkload {
+			n.w.clock.AfterFunc(retryPause, func() {
+				if epoch == n.epoch && !n.w.stopWorkload {
+					n.attempt(epoch, id, mq, false)
+				}
+			})
+		}
 	})
 }
 
