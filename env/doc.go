@@ -77,9 +77,24 @@
 //     one reused 64 KiB buffer and calls onData with each filled slice;
 //     when the socket ends it calls onClose once: nil for EOF or for Close,
 //     the wrapped error otherwise (ECONNRESET and EPIPE also match
-//     ErrConnReset). The writer takes every queued Write at once, sends
-//     them with one net.Buffers.WriteTo (writev), then calls their done
-//     callbacks in order. Writes made before Start wait for it.
+//     ErrConnReset). Writes made before Start wait for it.
+//   - Writes are sent in batches, one batch in flight at a time: a batch
+//     is every Write queued when it is taken; its buffers go to the kernel
+//     in one writev (several past 1024 buffers; several buffers of at
+//     most 2 KiB in all are first copied into one), and its done callbacks
+//     then run in order on the goroutine that sent it.
+//   - Writes made while the reader is inside onData, from any goroutine,
+//     are held, up to 64 KiB queued: when onData returns, the reader takes
+//     them as a batch and offers it to the kernel with one non-blocking
+//     writev (through the socket's RawConn). If the kernel takes it all,
+//     the reader calls the done callbacks itself, before reading again;
+//     otherwise the writer sends the rest with blocking writes while the
+//     reader goes on reading. A request answered from inside onData thus
+//     costs the server one read and one write on one goroutine, as a
+//     blocking socket would, instead of a hand-over to the writer and
+//     back. Any other Write, and a held batch past 64 KiB, wakes the
+//     writer, which sends everything queued with blocking writes
+//     (net.Buffers.WriteTo).
 //   - The bytes queued and not yet handed to the kernel are bounded per
 //     connection (TCPNetwork.MaxQueuedWriteBytes, default
 //     DefaultMaxQueuedWriteBytes = 64 MiB). The Write that would pass the
@@ -89,8 +104,9 @@
 //   - Close marks the connection closed and closes the socket without
 //     waiting: both goroutines end promptly, queued writes fail with
 //     ErrConnClosed, no onData follows, onClose runs once on the reader.
-//     One goroutine at a time calls done callbacks (the writer, or after
-//     it a short-lived one that fails what was queued after the close), so
+//     One goroutine at a time calls done callbacks (whoever sent the batch
+//     in flight, the writer failing what was queued at the close, or after
+//     the writer a short-lived one that fails what was queued later), so
 //     they never overlap.
 //
 // # MemNetwork
@@ -133,9 +149,11 @@
 // Invariants of both networks (checked by the tests against each): per
 // connection end, onData calls never overlap and none follows onClose;
 // onClose runs exactly once once the end is started; every Write's done
-// runs exactly once, in Write order, never from inside Write and never
-// overlapping another done of that connection; the bytes of one Write
-// arrive contiguous and in order after those of earlier Writes.
+// runs exactly once, in Write order, never from inside Write or onData and
+// never overlapping another done of that connection; the bytes of one
+// Write arrive contiguous and in order after those of earlier Writes,
+// whether it was made inside onData, inside a done callback or from
+// another goroutine.
 //
 // # ManualClock
 //

@@ -45,6 +45,13 @@ type Conn interface {
 	// or Close was called, else why it broke. Start is called once; calling
 	// it again is a bug and panics. Writes made before Start are held and
 	// sent once Start is called.
+	//
+	// Writes made while onData runs (answers to the requests it carries,
+	// typically) may be held until it returns and then sent together, by
+	// the goroutine that called onData: a burst of requests answered at
+	// once costs one system call, and a single request one wake-up. So
+	// onData must not wait for its own writes to leave, which it could not
+	// do anyway: like every handler, it must not block.
 	Start(onData func([]byte), onClose func(err error))
 	// Write queues bufs to be sent, in order after earlier writes, and
 	// returns at once. The connection sends queued writes together (one
@@ -53,12 +60,16 @@ type Conn interface {
 	// of another. done, if not nil, is called once the bytes were handed
 	// to the operating system, or with the error that stopped them; the
 	// caller must not modify bufs before then. The done callbacks of one
-	// connection are called in Write order, never from inside Write and
-	// never concurrently. Writing to a closed connection calls done with an
-	// error matching ErrConnClosed. A Write that would queue more than the
-	// connection's bound of unsent bytes fails with ErrWriteQueueFull and
-	// closes the connection: a peer that stops reading must not pin
-	// unbounded memory.
+	// connection are called in Write order, never from inside Write or
+	// onData, and never concurrently with each other. They may run on the
+	// goroutine that calls onData, between two onData calls (after sending
+	// writes held during the first), or on another goroutine, concurrently
+	// with onData; a done callback must therefore not block either, since
+	// it may delay the delivery of the next bytes. Writing to a closed
+	// connection calls done with an error matching ErrConnClosed. A Write
+	// that would queue more than the connection's bound of unsent bytes
+	// fails with ErrWriteQueueFull and closes the connection: a peer that
+	// stops reading must not pin unbounded memory.
 	Write(bufs [][]byte, done func(error))
 	// Close ends the connection; queued writes are dropped (their done gets
 	// an error matching ErrConnClosed). It is safe to call more than once and

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -362,4 +364,274 @@ func TestNetworkManyConnections(t *testing.T) {
 			return true
 		}, "every connection closes")
 	})
+}
+
+// TestNetworkRepliesFromInsideOnData is the request/response pattern of the
+// remoting transport: each end answers from inside its onData, so the
+// writes are made while a delivery is in progress (TCP holds them and
+// sends them when onData returns). One answer is far larger than any
+// socket buffer, so that sending it cannot finish at once.
+func TestNetworkRepliesFromInsideOnData(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, mk fixtureMaker) {
+		const rounds = 200
+		const bigRound = rounds / 2
+		big := pattern(4<<20, 9)
+		var serverDones doneLog
+		var nest nesting
+		var got, answered int
+		p := connect(t, mk(t, 0), func(c Conn, b []byte) {
+			defer nest.enter("onData")()
+			// Each 8-byte message is answered by its own 8 bytes, or by
+			// big for the bigRound-th, in two writes.
+			for got += len(b); got >= 8*(answered+1); answered++ {
+				msg := binary.BigEndian.AppendUint64(nil, uint64(answered))
+				c.Write([][]byte{msg[:3], msg[3:]}, nest.wrap(serverDones.cb(2*answered)))
+				var extra []byte
+				if answered == bigRound {
+					extra = big
+				}
+				c.Write([][]byte{extra}, nest.wrap(serverDones.cb(2*answered+1)))
+			}
+		})
+		var clientDones doneLog
+		var sent, seen atomic.Int64
+		want := func(i int64) int {
+			if i == bigRound {
+				return 8 + len(big)
+			}
+			return 8
+		}
+		expected := 0
+		for i := range int64(rounds) {
+			expected += want(i)
+		}
+		// The client sends the next message from inside its onData once
+		// the answer to the previous one is complete.
+		p.clientR.mu.Lock()
+		p.clientR.onBytes = func(c Conn, b []byte) {
+			defer nest.enter("onData")()
+			for seen.Add(int64(len(b))); ; {
+				n := sent.Load()
+				if n >= rounds || seen.Load() < int64(prefixBytes(n, want)) {
+					return
+				}
+				sent.Add(1)
+				c.Write([][]byte{binary.BigEndian.AppendUint64(nil, uint64(n))}, nest.wrap(clientDones.cb(int(n))))
+			}
+		}
+		p.clientR.mu.Unlock()
+		sent.Add(1)
+		p.client.Write([][]byte{binary.BigEndian.AppendUint64(nil, 0)}, clientDones.cb(0))
+
+		p.fx.await(t, func() bool {
+			return p.clientR.receivedLen() == expected && serverDones.count() == 2*rounds && clientDones.count() == rounds
+		}, "every answer and done")
+		var wantStream []byte
+		for i := range uint64(rounds) {
+			wantStream = binary.BigEndian.AppendUint64(wantStream, i)
+			if i == bigRound {
+				wantStream = append(wantStream, big...)
+			}
+		}
+		require.True(t, bytes.Equal(wantStream, p.clientR.received()), "answers arrive whole and in order")
+		for _, d := range []*doneLog{&serverDones, &clientDones} {
+			order, errs := d.snapshot()
+			for i := range order {
+				require.Equal(t, i, order[i], "done callbacks in Write order")
+				require.NoError(t, errs[i])
+			}
+			assert.Zero(t, d.violations, "done callbacks never overlap")
+		}
+		nest.checkNone(t)
+		p.clientR.checkContract(t)
+		p.serverR.checkContract(t)
+	})
+}
+
+// prefixBytes is the sum of want(i) for i < n.
+func prefixBytes(n int64, want func(int64) int) int {
+	total := 0
+	for i := range n {
+		total += want(i)
+	}
+	return total
+}
+
+// TestNetworkDoneCallbacksMayWriteAndClose chains writes through done
+// callbacks, the way a component sends the next part of a stream when the
+// previous one left, and closes the connection from the last done. Done
+// callbacks may run on the goroutine that delivers onData (TCP runs them
+// there after a send made from inside onData), so a write or a close from
+// one must neither deadlock nor reorder anything.
+func TestNetworkDoneCallbacksMayWriteAndClose(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, mk fixtureMaker) {
+		const links = 1000
+		var dones doneLog
+		var nest nesting
+		var server atomic.Pointer[Conn]
+		var writeNext func(c Conn, i int) func(error)
+		writeNext = func(c Conn, i int) func(error) {
+			record := dones.cb(i)
+			return nest.wrap(func(err error) {
+				record(err)
+				switch {
+				case err != nil:
+				case i+1 < links:
+					leave := nest.enter("Write")
+					c.Write([][]byte{binary.BigEndian.AppendUint32(nil, uint32(i+1))}, writeNext(c, i+1))
+					leave()
+				default:
+					assert.NoError(t, c.Close())
+				}
+			})
+		}
+		// The server starts the chain from inside onData, on the first
+		// byte the client sends.
+		p := connect(t, mk(t, 0), func(c Conn, b []byte) {
+			defer nest.enter("onData")()
+			if server.CompareAndSwap(nil, &c) {
+				c.Write([][]byte{binary.BigEndian.AppendUint32(nil, 0)}, writeNext(c, 0))
+			}
+		})
+		p.client.Write([][]byte{[]byte("go")}, nil)
+		p.fx.await(t, func() bool { return dones.count() == links && p.clientR.closesNow() }, "the chain ends with a close")
+		var want []byte
+		for i := range uint32(links) {
+			want = binary.BigEndian.AppendUint32(want, i)
+		}
+		assert.Equal(t, want, p.clientR.received())
+		order, errs := dones.snapshot()
+		for i := range links {
+			require.Equal(t, i, order[i])
+			require.NoError(t, errs[i])
+		}
+		assert.Zero(t, dones.violations)
+		nest.checkNone(t)
+		_, err := p.clientR.closed()
+		assert.NoError(t, err, "the server closed cleanly")
+		p.clientR.checkContract(t)
+		p.serverR.checkContract(t)
+	})
+}
+
+// TestNetworkAnswersWhileOthersWrite mixes the two sources of writes on one
+// end: answers made from inside onData and pushes made by other goroutines
+// at the same time. Each source's writes arrive whole and in order.
+func TestNetworkAnswersWhileOthersWrite(t *testing.T) {
+	forEachNetwork(t, func(t *testing.T, mk fixtureMaker) {
+		const requests, pushers, pushes = 2000, 3, 300
+		// Records are 8 bytes: the source (0 for answers, 1.. for
+		// pushers), 3 zero bytes, and a sequence number.
+		record := func(source, seq int) []byte {
+			r := []byte{byte(source), 0, 0, 0}
+			return binary.BigEndian.AppendUint32(r, uint32(seq))
+		}
+		var got, answered int
+		var serverConn atomic.Pointer[Conn]
+		var answeredDones atomic.Int32
+		p := connect(t, mk(t, 0), func(c Conn, b []byte) {
+			serverConn.CompareAndSwap(nil, &c)
+			for got += len(b); got >= 4*(answered+1); answered++ {
+				c.Write([][]byte{record(0, answered)}, func(err error) {
+					if err == nil {
+						answeredDones.Add(1)
+					}
+				})
+			}
+		})
+		p.client.Write([][]byte{make([]byte, 4)}, nil)
+		p.fx.await(t, func() bool { return serverConn.Load() != nil }, "first request")
+		server := *serverConn.Load()
+
+		var wg sync.WaitGroup
+		for s := 1; s <= pushers; s++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range pushes {
+					server.Write([][]byte{record(s, i)[:5], record(s, i)[5:]}, nil)
+				}
+			}()
+		}
+		for range requests - 1 {
+			p.client.Write([][]byte{make([]byte, 4)}, nil)
+		}
+		wg.Wait()
+		total := 8 * (requests + pushers*pushes)
+		p.fx.await(t, func() bool { return p.clientR.receivedLen() == total && answeredDones.Load() == requests }, "every record")
+		next := make([]int, pushers+1)
+		stream := p.clientR.received()
+		for off := 0; off < len(stream); off += 8 {
+			source, seq := int(stream[off]), int(binary.BigEndian.Uint32(stream[off+4:]))
+			require.LessOrEqual(t, source, pushers)
+			require.Equal(t, []byte{0, 0, 0}, stream[off+1:off+4], "record at %d is whole", off)
+			require.Equal(t, next[source], seq, "source %d in order", source)
+			next[source]++
+		}
+		p.clientR.checkContract(t)
+		p.serverR.checkContract(t)
+	})
+}
+
+// nesting tracks which goroutines are inside an onData or a Write, so that
+// a done callback can check it runs inside neither, as the contract says.
+type nesting struct {
+	mu         sync.Mutex
+	inside     map[int64]string
+	violations []string
+}
+
+// enter marks the calling goroutine as inside what until leave is called.
+func (n *nesting) enter(what string) (leave func()) {
+	id := goroutineID()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.inside == nil {
+		n.inside = map[int64]string{}
+	}
+	n.inside[id] = what
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		delete(n.inside, id)
+	}
+}
+
+// check records a violation if the calling goroutine is inside anything.
+func (n *nesting) check(what string) {
+	id := goroutineID()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if in, ok := n.inside[id]; ok {
+		n.violations = append(n.violations, what+" inside "+in)
+	}
+}
+
+// checkNone asserts that no done callback ran nested.
+func (n *nesting) checkNone(t *testing.T) {
+	t.Helper()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	assert.Empty(t, n.violations)
+}
+
+// wrap returns done, checked not to run nested.
+func (n *nesting) wrap(done func(error)) func(error) {
+	return func(err error) {
+		n.check("done")
+		done(err)
+	}
+}
+
+// goroutineID returns the calling goroutine's id, read from its stack
+// header ("goroutine 42 [running]:").
+func goroutineID() int64 {
+	var buf [64]byte
+	stack := buf[:runtime.Stack(buf[:], false)]
+	fields := bytes.Fields(bytes.TrimPrefix(stack, []byte("goroutine ")))
+	id, err := strconv.ParseInt(string(fields[0]), 10, 64)
+	if err != nil {
+		panic("env: cannot read a goroutine id from " + string(stack))
+	}
+	return id
 }

@@ -15,39 +15,72 @@ import (
 // while keeping the memory of ten thousand idle connections under a GiB.
 const readBufferBytes = 64 << 10
 
+// heldMaxBytes bounds what a connection holds for the end of onData (see
+// tcpConn): past one read buffer's worth the writer is woken at once, so a
+// handler producing a large answer streams it instead of piling it up.
+const heldMaxBytes = readBufferBytes
+
 // tcpConn is a Conn over a TCP socket.
 //
 // Start launches two goroutines. The reader reads into one reused buffer
-// and calls onData, then onClose once the socket ends. The writer takes
-// everything queued by Write in one batch, hands it to the kernel with one
-// net.Buffers.WriteTo (writev), then calls the batch's done callbacks in
-// order. Close marks the connection closed and closes the socket, which
-// ends both loops; it never waits for them, so handlers may call it.
+// and calls onData, then onClose once the socket ends. The writer waits
+// for queued writes and hands them to the kernel with blocking writev
+// calls (net.Buffers.WriteTo). Close marks the connection closed and
+// closes the socket, which ends both loops; it never waits for them, so
+// handlers may call it.
 //
-// Exactly one goroutine at a time calls done callbacks: the writer while it
-// lives (doneRunning is set when it starts), and after it, or when it was
-// never started, a short-lived goroutine spawned to fail what was queued
-// once the connection closed. So done callbacks run in Write order and
-// never overlap.
+// Writes made while the reader is inside onData (a handler answering at
+// once, or a response callback sending the next request) are held, up to
+// heldMaxBytes, instead of waking the writer: when onData returns the
+// reader takes them as one batch and offers it to the kernel with one
+// non-blocking writev (sendNow). If the kernel takes it all, the reader
+// calls the batch's done callbacks itself; otherwise the writer finishes
+// the rest with blocking writes. A request answered at once thus costs
+// the server one read and one write system call on one goroutine, as a
+// plain blocking socket would, instead of a hand-over to the writer.
+//
+// One batch at a time is in flight. Whoever takes it (the writer, or the
+// reader after onData) sets busy, and owns the fields marked "busy holder"
+// until the batch's done callbacks have returned; writes made meanwhile
+// queue for the next batch, which is how bytes and done callbacks keep
+// Write order. The writer lives (doneRunning) until the connection is
+// closed and no batch is in flight; after it, or when it was never
+// started, a short-lived goroutine fails what is still queued. So done
+// callbacks run in Write order, one at a time, and never inside Write.
 type tcpConn struct {
 	c          net.Conn
+	raw        syscall.RawConn // c's descriptor, for sendNow; nil when c has none
 	local      string
 	remote     string
 	queueBound int // maximum queuedBytes before a Write fails
 
-	closedFlag atomic.Bool   // mirrors closed, read by the reader without the lock
-	wake       chan struct{} // capacity 1: "the queue or the state changed"
-	vec        net.Buffers   // the iovec list, reused; only the writer goroutine touches it
+	closedFlag  atomic.Bool   // mirrors closed, read by the reader without the lock
+	delivering  atomic.Bool   // the reader is inside onData; cleared under mu
+	queuedBytes atomic.Int64  // bytes in pending plus the batch in flight; grown under mu
+	wake        chan struct{} // capacity 1: "the queue or the state changed"
+
+	// The batch in flight, owned by the busy holder.
+	batch      []tcpWrite
+	batchBytes int
+	vec        net.Buffers        // the batch's buffers; its array is reused
+	rest       net.Buffers        // the part of vec the kernel has not taken yet
+	flat       []byte             // a small batch copied whole, for one-buffer sends; reused
+	flatVec    [1][]byte          // flat as the buffer list of one writev
+	sendFn     func(uintptr) bool // c.writevOnce, bound once so sendNow allocates no closure
+	sent       int                // bytes the last writevOnce handed over
+	offered    int                // bytes the last writevOnce offered
+	sendErr    error              // error of the last writevOnce, EAGAIN included
 
 	mu          sync.Mutex
 	started     bool
 	closed      bool
 	reason      error      // why it closed: nil for Close or a clean EOF
 	writeErr    error      // what queued writes fail with once closed
-	pending     []tcpWrite // queued, not yet taken by the writer
+	pending     []tcpWrite // queued, not yet taken in a batch
 	spare       []tcpWrite // the previous batch's array, reused
-	queuedBytes int        // bytes in pending plus the batch being written
-	doneRunning bool       // a goroutine is (or will be) calling done callbacks
+	doneRunning bool       // the writer, or a goroutine failing queued writes, lives
+	busy        bool       // a batch is in flight
+	handedOff   bool       // the reader left the rest of its batch to the writer
 }
 
 // tcpWrite is one queued Write.
@@ -62,18 +95,23 @@ var _ Conn = (*tcpConn)(nil)
 // newTCPConn wraps an established connection, turning Nagle's algorithm off
 // so that a small reply leaves at once.
 func newTCPConn(c net.Conn, queueBound int) *tcpConn {
-	if tc, ok := c.(*net.TCPConn); ok {
-		// Go already sets TCP_NODELAY on new sockets; this only fails on a
-		// socket that is already broken, which the first read reports.
-		_ = tc.SetNoDelay(true)
-	}
-	return &tcpConn{
+	tc := &tcpConn{
 		c:          c,
 		local:      c.LocalAddr().String(),
 		remote:     c.RemoteAddr().String(),
 		queueBound: queueBound,
 		wake:       make(chan struct{}, 1),
 	}
+	if sc, ok := c.(*net.TCPConn); ok {
+		// Go already sets TCP_NODELAY on new sockets; this only fails on a
+		// socket that is already broken, which the first read reports.
+		_ = sc.SetNoDelay(true)
+		if raw, err := sc.SyscallConn(); err == nil {
+			tc.raw = raw
+		}
+	}
+	tc.sendFn = tc.writevOnce
+	return tc
 }
 
 // LocalAddr returns this end's address.
@@ -105,17 +143,22 @@ func (c *tcpConn) Start(onData func([]byte), onClose func(err error)) {
 	}
 }
 
-// Write queues bufs for the writer. Past the queue bound it closes the
-// connection and the write fails with ErrWriteQueueFull.
+// Write queues bufs for the next batch. Past the queue bound it closes the
+// connection and the write fails with ErrWriteQueueFull. The writer is
+// woken unless a batch is in flight (its holder looks at the queue when it
+// is done) or the write is held for the end of onData.
 func (c *tcpConn) Write(bufs [][]byte, done func(error)) {
 	n := 0
 	for _, b := range bufs {
 		n += len(b)
 	}
 	c.mu.Lock()
-	if !c.closed && c.queuedBytes+n > c.queueBound {
+	// Only Write grows queuedBytes, under mu; the batch holder shrinks it
+	// without the lock, so the bound is never passed.
+	queued := int(c.queuedBytes.Load())
+	if !c.closed && queued+n > c.queueBound {
 		c.closeLocked(fmt.Errorf("env: write of %d bytes to %s with %d queued (bound %d): %w",
-			n, c.remote, c.queuedBytes, c.queueBound, ErrWriteQueueFull))
+			n, c.remote, queued, c.queueBound, ErrWriteQueueFull))
 	}
 	c.pending = append(c.pending, tcpWrite{bufs: bufs, done: done, bytes: n})
 	if c.closed {
@@ -123,9 +166,12 @@ func (c *tcpConn) Write(bufs [][]byte, done func(error)) {
 		c.mu.Unlock()
 		return
 	}
-	c.queuedBytes += n
+	queued = int(c.queuedBytes.Add(int64(n)))
+	wake := !c.busy && (!c.delivering.Load() || queued > heldMaxBytes)
 	c.mu.Unlock()
-	c.signal()
+	if wake {
+		c.signal()
+	}
 }
 
 // Close closes the socket; the loops notice and end.
@@ -166,101 +212,8 @@ func (c *tcpConn) closeLocked(reason error) {
 	c.signal()
 }
 
-// spawnFailerLocked starts a goroutine to fail the queued writes of a closed
-// connection unless one goroutine already calls done callbacks (the writer,
-// which fails them itself on its way out). The caller holds c.mu.
-func (c *tcpConn) spawnFailerLocked() {
-	if c.doneRunning || len(c.pending) == 0 {
-		return
-	}
-	c.doneRunning = true
-	go c.failQueued()
-}
-
-// failQueued calls done with the close error for every queued write, in
-// order, until none is left, then gives up the done-calling role.
-func (c *tcpConn) failQueued() {
-	for {
-		c.mu.Lock()
-		batch := c.pending
-		if len(batch) == 0 {
-			c.doneRunning = false
-			c.mu.Unlock()
-			return
-		}
-		c.pending = c.spare[:0]
-		c.spare = nil
-		err := c.writeErr
-		c.mu.Unlock()
-		completeWrites(batch, err)
-		c.recycle(batch)
-	}
-}
-
-// recycle clears a finished batch (so it pins no buffers) and keeps its
-// array for the next one.
-func (c *tcpConn) recycle(batch []tcpWrite) {
-	clear(batch)
-	c.mu.Lock()
-	c.spare = batch[:0]
-	c.mu.Unlock()
-}
-
-// completeWrites calls the done callbacks of a batch in order.
-func completeWrites(batch []tcpWrite, err error) {
-	for _, w := range batch {
-		if w.done != nil {
-			w.done(err)
-		}
-	}
-}
-
-// writeLoop sends batches until the connection closes, then fails what is
-// still queued.
-func (c *tcpConn) writeLoop() {
-	for {
-		c.mu.Lock()
-		for len(c.pending) == 0 && !c.closed {
-			c.mu.Unlock()
-			<-c.wake
-			c.mu.Lock()
-		}
-		if c.closed {
-			c.mu.Unlock()
-			c.failQueued()
-			return
-		}
-		batch := c.pending
-		c.pending = c.spare[:0]
-		c.spare = nil
-		c.mu.Unlock()
-
-		batchBytes := 0
-		for _, w := range batch {
-			c.vec = append(c.vec, w.bufs...)
-			batchBytes += w.bytes
-		}
-		vec := c.vec // WriteTo consumes its receiver; c.vec keeps the full list
-		_, err := vec.WriteTo(c.c)
-		clear(c.vec)
-		c.vec = c.vec[:0]
-
-		c.mu.Lock()
-		c.queuedBytes -= batchBytes
-		if err != nil && !c.closed {
-			c.closeLocked(fmt.Errorf("env: write to %s: %w", c.remote, streamError(err)))
-		}
-		if err != nil {
-			err = c.writeErr // the error that names why the connection ended
-		}
-		c.mu.Unlock()
-		completeWrites(batch, err)
-		c.recycle(batch)
-	}
-}
-
 // readLoop delivers what arrives until the socket ends, then reports the
-// end once.
+// end once. After each onData it sends what the call held (flushHeld).
 func (c *tcpConn) readLoop(onData func([]byte), onClose func(error)) {
 	buf := make([]byte, readBufferBytes)
 	var readErr error
@@ -268,7 +221,9 @@ func (c *tcpConn) readLoop(onData func([]byte), onClose func(error)) {
 		var n int
 		n, readErr = c.c.Read(buf)
 		if n > 0 && !c.closedFlag.Load() {
+			c.delivering.Store(true)
 			onData(buf[:n])
+			c.flushHeld()
 		}
 	}
 	c.mu.Lock()

@@ -1,8 +1,10 @@
 package env
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"syscall"
@@ -147,4 +149,52 @@ func TestTransientAcceptErrors(t *testing.T) {
 			assert.Equal(t, tt.transient, transientAcceptError(tt.err))
 		})
 	}
+}
+
+// TestTCPHeldAnswersHandOffWhenTheSocketIsFull answers from inside onData
+// while the peer reads nothing, so the socket's buffers fill: the reader's
+// non-blocking send of the held answers comes back short and the writer
+// finishes it, while later answers queue behind. Once the peer reads,
+// everything arrives whole and in order and every done runs in order.
+func TestTCPHeldAnswersHandOffWhenTheSocketIsFull(t *testing.T) {
+	const answers = 200
+	const answerBytes = 48 << 10 // under heldMaxBytes: each answer is held
+	var dones doneLog
+	answered := 0
+	server := &endRecorder{onBytes: func(c Conn, b []byte) {
+		for range b {
+			a := pattern(answerBytes, byte(answered))
+			c.Write([][]byte{a[:100], a[100:]}, dones.cb(answered))
+			answered++
+		}
+	}}
+	ln, err := (&TCPNetwork{}).Listen("127.0.0.1:0", server.start)
+	require.NoError(t, err)
+	defer ln.Close()
+	raw, err := net.DialTimeout("tcp", ln.Addr(), waitBound)
+	require.NoError(t, err)
+	defer raw.Close()
+	// 9.6 MiB of answers: far more than the loopback socket buffers hold
+	// while nobody reads.
+	for range answers {
+		_, err := raw.Write([]byte{1})
+		require.NoError(t, err)
+	}
+	eventually(t, func() bool { return server.receivedLen() == answers }, "every request delivered")
+
+	got := make([]byte, answers*answerBytes)
+	require.NoError(t, raw.SetReadDeadline(time.Now().Add(waitBound)))
+	_, err = io.ReadFull(raw, got)
+	require.NoError(t, err)
+	for i := range answers {
+		require.True(t, bytes.Equal(pattern(answerBytes, byte(i)), got[i*answerBytes:(i+1)*answerBytes]), "answer %d whole and in order", i)
+	}
+	eventually(t, func() bool { return dones.count() == answers }, "every done")
+	order, errs := dones.snapshot()
+	for i := range answers {
+		require.Equal(t, i, order[i])
+		require.NoError(t, errs[i])
+	}
+	assert.Zero(t, dones.violations)
+	server.checkContract(t)
 }

@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -284,3 +285,87 @@ func (stalledNetwork) Listen(string, func(env.Conn)) (env.Listener, error) {
 	return nil, env.ErrAddrInUse
 }
 func (stalledNetwork) Dial(string, time.Duration, func(env.Conn, error)) {}
+
+func TestTimeoutsFireInDeadlineOrder(t *testing.T) {
+	r := newMemRig(t, ServerConfig{}, ClientConfig{})
+	var replies []func()
+	r.server.Handle(testCodeHold, func(_ Peer, req *Command, rep func(*Command)) {
+		replies = append(replies, func() { rep(NewResponse(req, ResSuccess, "")) })
+	})
+	var order []string
+	invoke := func(name string, timeout time.Duration) {
+		r.client.Invoke(r.server.Addr(), NewRequest(testCodeHold, nil, nil), timeout, func(_ *Command, err error) {
+			if errors.Is(err, ErrTimeout) {
+				order = append(order, name+" timed out")
+			} else {
+				order = append(order, name+" answered")
+			}
+		})
+	}
+	// Each request's deadline is its own: a shorter one sent after a
+	// longer one still fires first, and equal ones fire in send order.
+	invoke("a", 5*time.Second)
+	invoke("b", 2*time.Second)
+	invoke("c", 2*time.Second)
+	invoke("d", 8*time.Second)
+	r.run()
+	require.Len(t, replies, 4)
+	r.advance(2*time.Second - time.Millisecond)
+	assert.Empty(t, order)
+	r.advance(time.Millisecond)
+	assert.Equal(t, []string{"b timed out", "c timed out"}, order)
+	r.advance(3 * time.Second)
+	assert.Equal(t, []string{"b timed out", "c timed out", "a timed out"}, order)
+	replies[3]() // d, answered before its deadline
+	r.run()
+	r.advance(time.Minute)
+	assert.Equal(t, []string{"b timed out", "c timed out", "a timed out", "d answered"}, order)
+	assert.Zero(t, r.client.side.pending.Load())
+}
+
+func TestAnsweredRequestsLeaveNothingToExpire(t *testing.T) {
+	r := newMemRig(t, ServerConfig{}, ClientConfig{})
+	var calls []*call
+	for range 3 {
+		calls = append(calls, r.invoke(NewRequest(testCodeEcho, nil, nil), time.Second))
+		r.run()
+		r.advance(300 * time.Millisecond)
+	}
+	// The connection's timer, armed for the first deadline, fires with
+	// nothing due and is not armed again.
+	r.advance(time.Minute)
+	for _, c := range calls {
+		assert.Equal(t, 1, c.calls)
+		assert.NoError(t, c.err)
+	}
+	assert.Zero(t, r.clock.Pending(), "no timer left armed")
+
+	// A request sent after that still times out on time.
+	var hold func()
+	r.server.Handle(testCodeHold, func(_ Peer, req *Command, rep func(*Command)) {
+		hold = func() { rep(NewResponse(req, ResSuccess, "")) }
+	})
+	late := r.invoke(NewRequest(testCodeHold, nil, nil), 2*time.Second)
+	r.run()
+	r.advance(2 * time.Second)
+	require.Equal(t, 1, late.calls)
+	assert.ErrorIs(t, late.err, ErrTimeout)
+	hold()
+	r.run()
+	assert.Equal(t, 1, late.calls)
+}
+
+func TestClosingAConnectionDisarmsItsTimer(t *testing.T) {
+	r := newMemRig(t, ServerConfig{}, ClientConfig{})
+	r.server.Handle(testCodeHold, func(Peer, *Command, func(*Command)) {})
+	c := r.invoke(NewRequest(testCodeHold, nil, nil), time.Hour)
+	r.run()
+	require.Positive(t, r.clock.Pending(), "the request's timeout is armed")
+	r.client.CloseConn(r.server.Addr())
+	r.run()
+	require.Equal(t, 1, c.calls)
+	assert.ErrorIs(t, c.err, ErrConnClosed)
+	assert.Zero(t, r.clock.Pending(), "nothing left to fire")
+	r.advance(2 * time.Hour)
+	assert.Equal(t, 1, c.calls)
+}

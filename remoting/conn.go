@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apogeemq/apogee/env"
 )
@@ -101,6 +102,13 @@ type conn struct {
 	pending  map[int32]*pendingCall
 	closed   bool
 	closeErr error // why it closed, wrapping ErrConnClosed, once closed
+
+	// Timeouts of the pending calls (see conn_invoke.go).
+	deadlines []*pendingCall // min-heap by deadline
+	seq       uint64         // calls sent so far, for pendingCall.seq
+	timer     env.Timer      // armed for timerAt, or nil
+	timerAt   time.Time
+	timerGen  uint64 // identifies the armed timer; stale ones do nothing
 }
 
 // newConn returns an endpoint for remote. nc is nil for a connection still
@@ -174,9 +182,23 @@ func (c *conn) dialed(nc env.Conn, err error) {
 }
 
 // onData reassembles frames from the delivered chunk and dispatches each
-// complete one. A bad length closes the connection.
+// complete one. A frame that lies whole in the chunk is decoded where it
+// lies, its body copied out, rather than assembled first (the chunk is only
+// lent for the call). A bad length closes the connection.
 func (c *conn) onData(p []byte) {
 	for len(p) > 0 && !c.broken.Load() {
+		if c.frameLen == 0 && c.prefixLen == 0 && len(p) >= len(c.prefix) {
+			total, err := FrameLength(p, c.side.maxFrameBytes)
+			if err != nil {
+				c.fail(err)
+				return
+			}
+			if total <= len(p) {
+				c.deliver(p[:total], true)
+				p = p[total:]
+				continue
+			}
+		}
 		if c.frameLen == 0 {
 			n := copy(c.prefix[c.prefixLen:], p)
 			c.prefixLen += n
@@ -200,7 +222,7 @@ func (c *conn) onData(p []byte) {
 		if len(c.frame) == c.frameLen {
 			frame := c.frame
 			c.frame, c.frameLen = nil, 0
-			c.deliver(frame)
+			c.deliver(frame, false)
 		}
 	}
 }
@@ -216,10 +238,11 @@ func appendBounded(dst, src []byte, limit int) []byte {
 	return append(dst, src...)
 }
 
-// deliver decodes one whole frame, which the conn owns from now on (a
-// decoded Body aliases it), and dispatches it.
-func (c *conn) deliver(frame []byte) {
-	cmd, err := DecodeFrame(frame)
+// deliver decodes one whole frame and dispatches it. A borrowed frame is
+// the Network's buffer, so the body is copied out of it; otherwise the conn
+// owns the frame from now on and a decoded Body aliases it.
+func (c *conn) deliver(frame []byte, borrowed bool) {
+	cmd, err := decodeFrame(frame, borrowed)
 	if err != nil {
 		c.fail(err)
 		return
@@ -265,6 +288,7 @@ func (c *conn) shutdown(cause error) {
 		calls = append(calls, p)
 	}
 	clear(c.pending)
+	c.stopTimerLocked()
 	c.mu.Unlock()
 
 	if nc != nil {
@@ -276,9 +300,10 @@ func (c *conn) shutdown(cause error) {
 	// Complete in opaque order: map order must not leak into behaviour.
 	slices.SortFunc(calls, func(a, b *pendingCall) int { return cmp.Compare(a.opaque, b.opaque) })
 	for _, p := range calls {
-		p.timer.Stop()
+		callErr := fmt.Errorf("request code %d: %w", p.code, err)
+		cb := p.release()
 		c.side.releasePending()
-		p.cb(nil, fmt.Errorf("request code %d: %w", p.code, err))
+		cb(nil, callErr)
 	}
 	c.side.onClosed(c, cause)
 }

@@ -75,6 +75,13 @@ func FrameLength(prefix []byte, maxFrameBytes int) (int, error) {
 // body is empty. DecodeFrame does not apply a frame size limit (FrameLength
 // does) but refuses a header over MaxHeaderBytes.
 func DecodeFrame(frame []byte) (*Command, error) {
+	return decodeFrame(frame, false)
+}
+
+// decodeFrame is DecodeFrame. With copyBody the Body is a copy instead, so
+// that frame may be a buffer the caller reuses: the decoded Command then
+// refers to no byte of it (header strings are always copies).
+func decodeFrame(frame []byte, copyBody bool) (*Command, error) {
 	if len(frame) < frameHeadFixedBytes {
 		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte frame head", ErrBadFrame, len(frame), frameHeadFixedBytes)
 	}
@@ -106,6 +113,9 @@ func DecodeFrame(frame []byte) (*Command, error) {
 		return nil, err
 	}
 	if body := frame[frameHeadFixedBytes+headerBytes:]; len(body) > 0 {
+		if copyBody {
+			body = append([]byte(nil), body...)
+		}
 		c.Body = body
 	}
 	return c, nil

@@ -1,7 +1,12 @@
 package remoting
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +186,20 @@ func TestEncodeJSONHeaderCanonical(t *testing.T) {
 	}
 }
 
+func TestSortedKeysSortsEverySize(t *testing.T) {
+	// Both sides of insertionSortMaxKeys, with keys that share prefixes.
+	for n := 0; n <= 2*insertionSortMaxKeys+3; n++ {
+		m := make(map[string]string, n)
+		for i := range n {
+			m[strings.Repeat("k", i%5)+string(rune('z'-i))] = ""
+		}
+		want := slices.Sorted(maps.Keys(m))
+		require.Equal(t, want, sortedKeys(m, nil), "%d keys", n)
+		var stack [sortedKeysOnStack]string
+		require.Equal(t, append([]string{}, want...), append([]string{}, sortedKeys(m, stack[:0])...), "%d keys on the stack", n)
+	}
+}
+
 // goClientHeader is the shape in which the official Go client decodes a
 // header (encoding/json into a struct with a string map).
 type goClientHeader struct {
@@ -238,5 +257,121 @@ func FuzzJSONString(f *testing.F) {
 		c, err := decodeJSON(`{"extFields":{"k":` + string(std) + `}}`)
 		require.NoError(t, err)
 		require.Equal(t, want, c.ExtFields["k"], "we read encoding/json's encoding")
+	})
+}
+
+// BenchmarkDecodeJSONHeader measures the JSON header decoder alone on the
+// headers of the transport's round-trip benchmark (a small request and its
+// response) and of a SEND_MESSAGE request.
+func BenchmarkDecodeJSONHeader(b *testing.B) {
+	small := NewRequest(testCodeEcho, map[string]string{"topic": "BenchTopic", "queueId": "3"}, nil)
+	small.Opaque = 12345
+	reply := NewResponse(small, ResSuccess, "")
+	reply.ExtFields = small.ExtFields
+	for _, bc := range []struct {
+		name string
+		cmd  *Command
+	}{
+		{"small-request", small},
+		{"small-response", reply},
+		{"send-message", sendRequest(SerializeJSON)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			header := appendJSONHeader(nil, bc.cmd)
+			b.SetBytes(int64(len(header)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var c Command
+				if err := decodeJSONHeader(&c, header); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// parseInt32Cases are the edges of parseInt32: signs, zeros, the int32
+// bounds and what strconv.ParseInt refuses in base 10.
+var parseInt32Cases = []string{
+	"", "+", "-", "0", "-0", "+0", "7", "+1", "-7", "007", "-007",
+	"2147483647", "2147483648", "-2147483648", "-2147483649", "+2147483647",
+	"00000000000000000002147483647", "99999999999999999999999999", "-99999999999999999999999999",
+	"1_0", " 1", "1 ", "0x10", "1.0", "1e3", "--1", "+-1", "\u0661", "12a",
+}
+
+func TestParseInt32MatchesStrconv(t *testing.T) {
+	for _, s := range parseInt32Cases {
+		want, err := strconv.ParseInt(s, 10, 32)
+		got, ok := parseInt32(s)
+		require.Equal(t, err == nil, ok, "%q accepted", s)
+		if ok {
+			require.Equal(t, int32(want), got, "%q", s)
+		}
+	}
+}
+
+func FuzzParseInt32(f *testing.F) {
+	for _, s := range parseInt32Cases {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := strconv.ParseInt(s, 10, 32)
+		got, ok := parseInt32(s)
+		require.Equal(t, err == nil, ok, "%q accepted", s)
+		if ok {
+			require.Equal(t, int32(want), got, "%q", s)
+		}
+	})
+}
+
+func TestDecodeJSONHeaderManyExtFields(t *testing.T) {
+	// Around extFieldsOnStack members, with a key repeated on both sides of
+	// it: the last value wins whichever way the map was built.
+	for _, n := range []int{extFieldsOnStack - 1, extFieldsOnStack, extFieldsOnStack + 1, 3 * extFieldsOnStack} {
+		var b strings.Builder
+		want := map[string]string{}
+		b.WriteString(`{"code":1,"extFields":{`)
+		for i := range n {
+			k, v := fmt.Sprintf("k%02d", i), fmt.Sprintf("v%d", i)
+			if i%7 == 3 {
+				k = "dup"
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%q:%q", k, v)
+			want[k] = v
+		}
+		b.WriteString(`},"flag":0}`)
+		got, err := decodeJSON(b.String())
+		require.NoError(t, err)
+		require.Equal(t, want, got.ExtFields, "%d members", n)
+	}
+}
+
+// FuzzDecodeJSONHeaderKeepsNoByte checks that a decoded header refers to no
+// byte of its input, which the transport decodes in place from a buffer it
+// reuses: scribbling over the input after decoding changes nothing.
+func FuzzDecodeJSONHeaderKeepsNoByte(f *testing.F) {
+	for _, s := range []string{
+		`{"code":105,"language":"GO","version":317,"opaque":7,"flag":0,"extFields":{"topic":"T","queueId":"3","x":"y"}}`,
+		`{"code":0,"extFields":{"a":"b","n":12.5,"t":true},"flag":1,"language":"JAVA","remark":"r"}`,
+		`{"language":"SOMETHING","remark":"caf\u00e9","extFields":{"k\"":"v\u0001","":""}}`,
+		`{"extFields":{"k00":"v","k01":"v","k02":"v","k03":"v","k04":"v","k05":"v","k06":"v","k07":"v","k08":"v","k09":"v","k10":"v","k11":"v","k12":"v","k13":"v","k14":"v","k15":"v","k16":"v","k17":"v"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, header []byte) {
+		want := &Command{}
+		if decodeJSONHeader(want, header) != nil {
+			return
+		}
+		input := bytes.Clone(header)
+		got := &Command{}
+		require.NoError(t, decodeJSONHeader(got, input))
+		for i := range input {
+			input[i] = '#'
+		}
+		require.Equal(t, want, got)
 	})
 }

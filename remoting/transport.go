@@ -16,14 +16,21 @@ package remoting
 //
 // Nothing blocks and nothing spawns: frames are dispatched from the
 // Network's delivery callback, writes are queued on the env.Conn (which
-// coalesces pending writes into one writev), and timeouts are env.Clock
-// timers. Handlers must therefore not block either; they answer through
-// their reply callback, at once or later and from any goroutine.
+// coalesces pending writes into one writev, and sends the replies a
+// delivery produced when it returns), and timeouts are env.Clock timers:
+// one per connection, armed for its earliest deadline (conn_invoke.go).
+// Handlers must therefore not block either; they answer through their
+// reply callback, at once or later and from any goroutine.
+//
+// A frame that arrives whole in one delivered chunk, the common case, is
+// decoded straight from the Network's buffer: only its body is copied out,
+// and the header's strings are copied by the decoder. A frame split
+// across chunks is reassembled first and its body aliases that buffer.
 //
 // # Invariants
 //
 //   - Every request sent with Invoke completes exactly once: with its
-//     response, with ErrTimeout when its timer fires first, with
+//     response, with ErrTimeout when its deadline passes first, with
 //     ErrConnClosed when its connection ends first, or with the error that
 //     kept it from being sent. The callback is never run on the caller's stack
 //     inside Invoke.
