@@ -19,9 +19,8 @@ func (b *Broker) isSystemTopic(topic string) bool {
 
 // createTopic serves UPDATE_AND_CREATE_TOPIC.
 func (b *Broker) createTopic(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeCreateTopicRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeCreateTopicRequestHeader)
+	if !ok {
 		return
 	}
 	if err := ValidateTopic(h.Topic); err != nil {
@@ -70,9 +69,8 @@ func (b *Broker) createTopic(_ remoting.Peer, req *remoting.Command, reply func(
 // deleteTopic serves DELETE_TOPIC_IN_BROKER: the topic's config, queues and
 // committed offsets go; its records stay until retention removes them.
 func (b *Broker) deleteTopic(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeDeleteTopicRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeDeleteTopicRequestHeader)
+	if !ok {
 		return
 	}
 	if err := ValidateTopic(h.Topic); err != nil {
@@ -143,9 +141,8 @@ func (b *Broker) createGroup(_ remoting.Peer, req *remoting.Command, reply func(
 
 // deleteGroup serves DELETE_SUBSCRIPTIONGROUP.
 func (b *Broker) deleteGroup(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeDeleteSubscriptionGroupRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeDeleteSubscriptionGroupRequestHeader)
+	if !ok {
 		return
 	}
 	if _, err := b.groups.remove(h.GroupName); err != nil {

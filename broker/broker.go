@@ -260,3 +260,15 @@ func listenPort(addr string) (uint16, error) {
 	}
 	return 0, fmt.Errorf("broker: cannot read the port of %q", addr)
 }
+
+// header decodes a request's custom header; when it cannot, it answers
+// SYSTEM_ERROR with the decoding error, as RocketMQ answers a
+// RemotingCommandException, and reports false.
+func header[T any](req *remoting.Command, reply func(*remoting.Command), decode func(map[string]string) (T, error)) (T, bool) {
+	h, err := decode(req.ExtFields)
+	if err != nil {
+		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+		return h, false
+	}
+	return h, true
+}

@@ -104,9 +104,8 @@ func (b *Broker) notifyIfEnabled(cg changedGroup) {
 
 // unregisterClient serves UNREGISTER_CLIENT.
 func (b *Broker) unregisterClient(p remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeUnregisterClientRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeUnregisterClientRequestHeader)
+	if !ok {
 		return
 	}
 	for _, cg := range b.clients.unregister(p.ID(), h.ProducerGroup, h.ConsumerGroup) {
@@ -117,9 +116,8 @@ func (b *Broker) unregisterClient(p remoting.Peer, req *remoting.Command, reply 
 
 // getConsumerList serves GET_CONSUMER_LIST_BY_GROUP.
 func (b *Broker) getConsumerList(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetConsumerListByGroupRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetConsumerListByGroupRequestHeader)
+	if !ok {
 		return
 	}
 	ids, ok := b.clients.consumerIDs(h.ConsumerGroup)

@@ -9,9 +9,8 @@ import (
 // queryConsumerOffset serves QUERY_CONSUMER_OFFSET: the committed offset,
 // or QUERY_NOT_FOUND when the group has none for the queue.
 func (b *Broker) queryConsumerOffset(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeQueryConsumerOffsetRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeQueryConsumerOffsetRequestHeader)
+	if !ok {
 		return
 	}
 	off, ok := b.offsets.query(h.ConsumerGroup, h.Topic, h.QueueID)
@@ -26,9 +25,8 @@ func (b *Broker) queryConsumerOffset(_ remoting.Peer, req *remoting.Command, rep
 
 // updateConsumerOffset serves UPDATE_CONSUMER_OFFSET.
 func (b *Broker) updateConsumerOffset(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeUpdateConsumerOffsetRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeUpdateConsumerOffsetRequestHeader)
+	if !ok {
 		return
 	}
 	if err := ValidateGroup(h.ConsumerGroup); err != nil {
@@ -58,9 +56,8 @@ func (b *Broker) updateConsumerOffset(_ remoting.Peer, req *remoting.Command, re
 
 // getMaxOffset serves GET_MAX_OFFSET: the offset the next message will take.
 func (b *Broker) getMaxOffset(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetMaxOffsetRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetMaxOffsetRequestHeader)
+	if !ok {
 		return
 	}
 	resp := remoting.NewResponse(req, remoting.ResSuccess, "")
@@ -70,9 +67,8 @@ func (b *Broker) getMaxOffset(_ remoting.Peer, req *remoting.Command, reply func
 
 // getMinOffset serves GET_MIN_OFFSET.
 func (b *Broker) getMinOffset(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetMinOffsetRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetMinOffsetRequestHeader)
+	if !ok {
 		return
 	}
 	resp := remoting.NewResponse(req, remoting.ResSuccess, "")
@@ -82,9 +78,8 @@ func (b *Broker) getMinOffset(_ remoting.Peer, req *remoting.Command, reply func
 
 // searchOffset serves SEARCH_OFFSET_BY_TIMESTAMP.
 func (b *Broker) searchOffset(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeSearchOffsetRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeSearchOffsetRequestHeader)
+	if !ok {
 		return
 	}
 	resp := remoting.NewResponse(req, remoting.ResSuccess, "")
@@ -94,9 +89,8 @@ func (b *Broker) searchOffset(_ remoting.Peer, req *remoting.Command, reply func
 
 // getEarliestMsgStoreTime serves GET_EARLIEST_MSG_STORETIME.
 func (b *Broker) getEarliestMsgStoreTime(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetEarliestMsgStoretimeRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetEarliestMsgStoretimeRequestHeader)
+	if !ok {
 		return
 	}
 	ts, ok := b.store.EarliestMessageTime(h.Topic, h.QueueID)

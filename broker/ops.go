@@ -67,9 +67,8 @@ func formatRuntime(d time.Duration) string {
 // topicStats serves GET_TOPIC_STATS_INFO: each queue's min and max offsets
 // and the store time of its last message.
 func (b *Broker) topicStats(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetTopicStatsInfoRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetTopicStatsInfoRequestHeader)
+	if !ok {
 		return
 	}
 	tc, ok := b.topics.get(h.Topic)
@@ -97,9 +96,8 @@ func (b *Broker) topicStats(_ remoting.Peer, req *remoting.Command, reply func(*
 // topics (or of the one asked), the broker's max offset and the group's
 // committed one.
 func (b *Broker) consumeStats(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetConsumeStatsRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetConsumeStatsRequestHeader)
+	if !ok {
 		return
 	}
 	topics := b.offsets.topicsOfGroup(h.ConsumerGroup)
@@ -143,9 +141,8 @@ func (b *Broker) consumeStats(_ remoting.Peer, req *remoting.Command, reply func
 
 // consumerConnections serves GET_CONSUMER_CONNECTION_LIST.
 func (b *Broker) consumerConnections(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	h, err := remoting.DecodeGetConsumerConnectionListRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodeGetConsumerConnectionListRequestHeader)
+	if !ok {
 		return
 	}
 	snap, ok := b.clients.snapshot(h.ConsumerGroup)

@@ -22,9 +22,8 @@ func (b *Broker) pull(p remoting.Peer, req *remoting.Command, reply func(*remoti
 // allowSuspend (the first time a request is processed; a woken or expired
 // hold runs again without it).
 func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(*remoting.Command), allowSuspend bool) {
-	h, err := remoting.DecodePullMessageRequestHeader(req.ExtFields)
-	if err != nil {
-		reply(remoting.NewResponse(req, remoting.ResSystemError, err.Error()))
+	h, ok := header(req, reply, remoting.DecodePullMessageRequestHeader)
+	if !ok {
 		return
 	}
 	resp := func(code int32, remark string, next int64) *remoting.Command {
