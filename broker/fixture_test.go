@@ -61,6 +61,12 @@ func (c *cluster) startBroker() {
 	require.NoError(c.t, b.Start())
 	c.broker = b
 	c.t.Cleanup(func() { b.Close() })
+	// Registration is asynchronous: clients started before the name
+	// server knows the broker would find no route, not even TBW102's.
+	require.Eventually(c.t, func() bool {
+		r, ok := c.ns.Registry().Route(c.cfg.BrokerName)
+		return ok && len(r.BrokerDatas) == 1 && r.BrokerDatas[0].Addrs[0] == b.Addr()
+	}, 10*time.Second, time.Millisecond, "the broker registers with the name server")
 }
 
 // restartBroker closes the broker cleanly and starts it again on the same
