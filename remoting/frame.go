@@ -114,7 +114,9 @@ func decodeFrame(frame []byte, copyBody bool) (*Command, error) {
 	}
 	if body := frame[frameHeadFixedBytes+headerBytes:]; len(body) > 0 {
 		if copyBody {
-			body = append([]byte(nil), body...)
+			owned := make([]byte, len(body))
+			copy(owned, body)
+			body = owned
 		}
 		c.Body = body
 	}
