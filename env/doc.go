@@ -127,24 +127,31 @@
 //   - Dial schedules one callback: if a listener is bound at that moment
 //     (the exact host first, else a wildcard one), it calls accept with the
 //     server end and then done with the client end; else done gets
-//     ErrConnRefused. The timeout is unused: connecting takes no time.
-//   - Write copies the bytes into the peer's inbound buffer at once (the
-//     stand-in for the kernel's buffers) and queues done(nil). Each end has
-//     at most one delivery callback scheduled; it passes everything
-//     inbound to one onData call, so pending bytes are coalesced. Done
-//     callbacks run in Write order from one callback per batch.
+//     ErrConnRefused. The handshake takes one latency each way; the dial
+//     timeout matters only when a link is cut or the handshake is slow
+//     (ErrDialTimeout).
+//   - Write hands the bytes to the network at once and queues done(nil);
+//     they reach the peer's inbound buffer after the link's latency, in
+//     order. Each end has at most one delivery callback scheduled; it
+//     passes everything inbound to one onData call, so pending bytes are
+//     coalesced. Done callbacks run in Write order from one callback per
+//     batch.
 //   - Close (or a write past the bound) finishes one end: its undelivered
 //     inbound bytes are dropped, its onClose reports the reason, and the
 //     peer receives what was sent before, then onClose(nil). Bytes written
 //     to an end whose peer has finished vanish, as on a closed socket.
-//   - The unsent bytes of one direction (held before Start plus not yet
-//     delivered) are bounded by DefaultMaxQueuedWriteBytes like TCP's write
-//     queue.
+//   - The unsent bytes of one direction (held before Start, in flight or
+//     held by a cut link, not yet delivered) are bounded by
+//     DefaultMaxQueuedWriteBytes like TCP's write queue.
 //
-// Latency, loss, partitions and resets belong to the simulator: closing an
-// end already carries the reason its peer will report (nil for a clean
-// close, ErrConnReset for a reset), and each end's delivery goes through
-// one scheduling point where a delay or a drop can be added.
+// Faults for the simulator (see the MemNetwork type for the full model):
+// Host gives each node its own address; SetLatency draws a one-way delay
+// per chunk, order kept; SetBlocked holds one direction between two hosts
+// (a partition: bytes wait, as TCP retransmits them, until unblocked);
+// ResetBetween resets every connection between two hosts (ErrConnReset on
+// both ends); CrashHost ends a host's process: its listeners close, its
+// peers see resets, and none of its callbacks runs again. Packet loss is
+// not modelled below TCP: a stream is lossless until it is reset.
 //
 // Invariants of both networks (checked by the tests against each): per
 // connection end, onData calls never overlap and none follows onClose;
