@@ -48,7 +48,10 @@ func TestConcurrentReadersWriterAndCleaner(t *testing.T) {
 		go func() { // pull readers
 			defer wg.Done()
 			dst := make([]Unit, 16)
-			for !done.Load() {
+			// Until the writer is done, and at least until something was
+			// read: on a loaded machine the writer may finish before a
+			// reader is first scheduled.
+			for !done.Load() || reads.Load() == 0 {
 				minOffset, maxOffset := q.MinOffset(), q.MaxOffset()
 				if !assert.LessOrEqual(t, minOffset, maxOffset) {
 					return
