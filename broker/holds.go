@@ -3,6 +3,7 @@ package broker
 import (
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apogeemq/apogee/env"
@@ -35,10 +36,13 @@ type pullHolds struct {
 	clock env.Clock
 	max   int
 
-	mu      sync.Mutex
-	closed  bool
-	seq     uint64
-	count   int
+	mu     sync.Mutex
+	closed bool
+	seq    uint64
+	count  int
+	// held mirrors count for the dispatch path, which asks about every
+	// message and should not take the lock when nothing is held.
+	held    atomic.Int64
 	byQueue map[queueKey]map[uint64]*heldPull
 }
 
@@ -64,6 +68,7 @@ func (h *pullHolds) hold(hp *heldPull, d time.Duration, expire func(*heldPull)) 
 	}
 	q[hp.seq] = hp
 	h.count++
+	h.held.Store(int64(h.count))
 	hp.timer = h.clock.AfterFunc(d, func() {
 		if h.take(hp) {
 			expire(hp)
@@ -85,6 +90,7 @@ func (h *pullHolds) take(hp *heldPull) bool {
 		delete(h.byQueue, hp.key)
 	}
 	h.count--
+	h.held.Store(int64(h.count))
 	return true
 }
 
@@ -92,6 +98,9 @@ func (h *pullHolds) take(hp *heldPull) bool {
 // queueOffset with tagCode satisfies, in the order they were held. tagCode
 // is ignored when known is false (wake everything waiting below the offset).
 func (h *pullHolds) arrived(key queueKey, queueOffset int64, tagCode int64, known bool) []*heldPull {
+	if h.held.Load() == 0 {
+		return nil
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	q := h.byQueue[key]
@@ -108,6 +117,7 @@ func (h *pullHolds) arrived(key queueKey, queueOffset int64, tagCode int64, know
 		}
 		delete(q, seq)
 		h.count--
+		h.held.Store(int64(h.count))
 		out = append(out, hp)
 	}
 	if len(q) == 0 {
@@ -134,6 +144,7 @@ func (h *pullHolds) closeAll() []*heldPull {
 	}
 	h.byQueue = map[queueKey]map[uint64]*heldPull{}
 	h.count = 0
+	h.held.Store(0)
 	sort.Slice(out, func(i, j int) bool { return out[i].seq < out[j].seq })
 	for _, hp := range out {
 		hp.timer.Stop()
