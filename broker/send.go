@@ -64,6 +64,7 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 			Properties: appendWithCluster(make([]byte, 0, withClusterSize(len(h.Properties), b.cfg.ClusterName)),
 				h.Properties, b.cfg.ClusterName),
 		}
+		b.prepareForStore(&m)
 		b.store.Put(&m, done)
 		return
 	}

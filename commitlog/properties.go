@@ -2,6 +2,7 @@ package commitlog
 
 import (
 	"bytes"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -164,6 +165,25 @@ func EncodeProperties(m map[string]string) []byte {
 	dst := make([]byte, 0, size)
 	for _, name := range names {
 		dst = AppendProperty(dst, name, m[name])
+	}
+	return dst
+}
+
+// AppendWithout appends to dst the encoded pairs of props whose names are not
+// among names, in their order, and returns the extended slice. Segments the
+// parser ignores are dropped too, so the result reads back as ParseProperties
+// of props minus names.
+func AppendWithout(dst, props []byte, names ...string) []byte {
+	for i := 0; i < len(props); {
+		n, v, ok, next := nextProperty(props, i)
+		i = next
+		if !ok || slices.Contains(names, string(n)) {
+			continue
+		}
+		dst = append(dst, n...)
+		dst = append(dst, NameValueSeparator)
+		dst = append(dst, v...)
+		dst = append(dst, PropertySeparator)
 	}
 	return dst
 }

@@ -71,3 +71,27 @@ func TestEncodeProperties(t *testing.T) {
 	long := strings.Repeat("v", 100)
 	require.Equal(t, map[string]string{"a": long}, ParseProperties(EncodeProperties(map[string]string{"a": long})))
 }
+
+func TestAppendWithout(t *testing.T) {
+	props := []byte("A\x01a\x02DELAY\x013\x02bad\x02B\x01b\x02DELAY\x014")
+	cases := []struct {
+		names []string
+		want  string
+	}{
+		{nil, "A\x01a\x02DELAY\x013\x02B\x01b\x02DELAY\x014\x02"},
+		{[]string{"DELAY"}, "A\x01a\x02B\x01b\x02"},
+		{[]string{"A", "B", "DELAY"}, ""},
+		{[]string{"missing"}, "A\x01a\x02DELAY\x013\x02B\x01b\x02DELAY\x014\x02"},
+	}
+	for _, c := range cases {
+		got := AppendWithout([]byte("X\x01x\x02"), props, c.names...)
+		require.Equal(t, "X\x01x\x02"+c.want, string(got), "without %v", c.names)
+		parsed := ParseProperties(props)
+		for _, n := range c.names {
+			delete(parsed, n)
+		}
+		parsed["X"] = "x"
+		require.Equal(t, parsed, ParseProperties(got))
+	}
+	require.Empty(t, AppendWithout(nil, nil, "A"))
+}
