@@ -200,6 +200,11 @@ func (b *Broker) ListenAddr() string { return b.server.Addr() }
 // Store returns the broker's message store.
 func (b *Broker) Store() *store.Store { return b.store }
 
+// Err returns the failure that stopped the broker's store (see
+// store.Store.Err), or nil. A broker whose store failed refuses every send;
+// its process should exit and be restarted, which recovers the store.
+func (b *Broker) Err() error { return b.store.Err() }
+
 // Config returns the effective configuration.
 func (b *Broker) Config() Config { return b.cfg }
 

@@ -109,6 +109,9 @@ type Config struct {
 	VerifyPropCRC bool
 	// Logger receives flush failures; nil means slog.Default().
 	Logger *slog.Logger
+	// OnFlushFailure, when set, is called once, with no lock of the log
+	// held, with the first flush failure (see Log.Err).
+	OnFlushFailure func(error)
 }
 
 // DefaultConfig returns RocketMQ's defaults.

@@ -265,6 +265,9 @@ func (l *Log) fail(err error) {
 	f.mu.Unlock()
 	if first {
 		l.cfg.Logger.Error("commitlog flush failed; sync waiters will get this error", "dir", l.dir, "err", err)
+		if l.cfg.OnFlushFailure != nil {
+			l.cfg.OnFlushFailure(err)
+		}
 	}
 }
 

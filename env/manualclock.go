@@ -69,6 +69,20 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.runUntil(target)
 }
 
+// Stall moves the clock forward by d without firing any timer: the caller
+// has been busy for d (a simulated slow system call). Timers that fell due
+// meanwhile fire on the next Advance, RunDue or FireNext, in (due time,
+// scheduling order) order, with Now() left at the later time. It may be
+// called from a timer callback. It panics if d < 0.
+func (c *ManualClock) Stall(d time.Duration) {
+	if d < 0 {
+		panic(fmt.Sprintf("env: ManualClock.Stall(%v) would move time backwards", d))
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
 // RunDue fires the timers already due (AfterFunc(0, ...) and those due at
 // Now()), including ones their callbacks schedule at no delay, without
 // moving time.

@@ -202,3 +202,29 @@ func TestManualClockConcurrentUse(t *testing.T) {
 	assert.Positive(t, stopped)
 	assert.Equal(t, 800, fired+stopped, "every timer either fired once or was stopped")
 }
+
+func TestManualClockStallDefersDueTimers(t *testing.T) {
+	start := time.Unix(1000, 0)
+	c := NewManualClock(start)
+	var order []string
+	var firedAt []time.Time
+	c.AfterFunc(10*time.Millisecond, func() {
+		order = append(order, "a")
+		firedAt = append(firedAt, c.Now())
+		c.Stall(time.Second) // a slow call inside a callback
+	})
+	c.AfterFunc(20*time.Millisecond, func() {
+		order = append(order, "b")
+		firedAt = append(firedAt, c.Now())
+	})
+	c.AfterFunc(2*time.Second, func() { order = append(order, "c") })
+	require.True(t, c.FireNext())
+	require.Equal(t, []string{"a"}, order, "Stall fires nothing by itself")
+	require.Equal(t, start.Add(1010*time.Millisecond), c.Now())
+	require.True(t, c.FireNext())
+	require.Equal(t, []string{"a", "b"}, order, "the overdue timer fires next")
+	require.Equal(t, start.Add(1010*time.Millisecond), firedAt[1], "at the stalled time, not its due time")
+	c.Advance(time.Second)
+	require.Equal(t, []string{"a", "b", "c"}, order)
+	require.Panics(t, func() { c.Stall(-time.Nanosecond) })
+}

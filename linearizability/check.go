@@ -184,8 +184,10 @@ func hints(ops []porcupine.Operation) []string {
 	for _, op := range ops {
 		in := op.Input.(modelInput)
 		if in.kind == opRead && !crashed {
-			if acked, ok := ackedAt[in.offset]; ok && acked != in.msgID {
-				out = append(out, fmt.Sprintf("read @%d returned %s but %s was acknowledged there", in.offset, in.msgID, acked))
+			for _, r := range append([]readAt{{in.offset, in.msgID}}, in.more...) {
+				if acked, ok := ackedAt[r.offset]; ok && acked != r.msgID {
+					out = append(out, fmt.Sprintf("read @%d returned %s but %s was acknowledged there", r.offset, r.msgID, acked))
+				}
 			}
 		}
 	}

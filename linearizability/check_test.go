@@ -420,3 +420,32 @@ func TestUnknownSendStoredAfterItsTimeout(t *testing.T) {
 	rep := Check(r, Config{Durable: true, Groups: []string{"g"}})
 	require.True(t, rep.OK, "%s", rep)
 }
+
+func TestOnePullIsOneReadAtOneMoment(t *testing.T) {
+	// Two messages of one pull (same client, queue and times) are checked
+	// together: both must be in the log at one moment.
+	ok := NewRecorder()
+	ack(ok, "m0", 10, 20, qa, 0)
+	ack(ok, "m1", 21, 30, qa, 1)
+	read(ok, "m0", 31, 40, qa, 0)
+	read(ok, "m1", 31, 40, qa, 1)
+	rep := Check(ok, durable)
+	require.True(t, rep.OK, rep.String())
+	require.Equal(t, 2, rep.Stats.Reads)
+
+	// The second message of the pull contradicts the log: the whole pull
+	// fails, and the hint names the message.
+	bad := NewRecorder()
+	ack(bad, "m0", 10, 20, qa, 0)
+	ack(bad, "m1", 21, 30, qa, 1)
+	read(bad, "m0", 31, 40, qa, 0)
+	read(bad, "m0", 31, 40, qa, 1)
+	rep = Check(bad, durable)
+	require.False(t, rep.OK)
+	require.Contains(t, kinds(rep), KindLinearizability, rep.String())
+	assert.Contains(t, rep.Violations[0].Detail, "read @1 returned m0 but m1 was acknowledged there")
+
+	var html bytes.Buffer
+	require.NoError(t, VisualizeQueue(bad, durable, qa, &html))
+	assert.Contains(t, html.String(), "(2 messages)")
+}

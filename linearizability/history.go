@@ -200,12 +200,30 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 		}
 	}
 
-	for i, rd := range h.reads {
-		if ix.phantom[i] != "" {
-			continue
+	// The messages of one pull (recorded one after another with the same
+	// client, group, queue and times) form one read operation.
+	for i := 0; i < len(h.reads); {
+		rd := h.reads[i]
+		j := i + 1
+		for j < len(h.reads) && samePull(&h.reads[j], &rd) {
+			j++
 		}
-		in := modelInput{kind: opRead, msgID: rd.msgID, offset: rd.queueOffset}
-		add(rd.queue, in, rd.startNs, rd.endNs, opMeta{client: rd.client, group: rd.group})
+		var in *modelInput
+		for k := i; k < j; k++ {
+			if ix.phantom[k] != "" {
+				continue
+			}
+			r := h.reads[k]
+			if in == nil {
+				in = &modelInput{kind: opRead, msgID: r.msgID, offset: r.queueOffset}
+			} else {
+				in.more = append(in.more, readAt{offset: r.queueOffset, msgID: r.msgID})
+			}
+		}
+		if in != nil {
+			add(rd.queue, *in, rd.startNs, rd.endNs, opMeta{client: rd.client, group: rd.group})
+		}
+		i = j
 	}
 
 	// Sends to an unknown queue may have landed in any queue; crashes hit
@@ -229,6 +247,11 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 		}
 	}
 	return ops
+}
+
+// samePull reports whether two reads came from one pull's answer.
+func samePull(a, b *readRecord) bool {
+	return a.client == b.client && a.group == b.group && a.queue == b.queue && a.startNs == b.startNs && a.endNs == b.endNs
 }
 
 // noClient is the opMeta.client of operations no single client made.

@@ -16,7 +16,8 @@ const (
 	opAppend opKind = iota + 1
 	// opMaybeAppend: an unknown-outcome send never observed on this queue.
 	opMaybeAppend
-	// opRead: a pull returned msgID at offset.
+	// opRead: a pull returned msgID at offset, and each entry of more at
+	// its offset, all at one moment.
 	opRead
 	// opCrash: the queue's broker lost its unflushed data.
 	opCrash
@@ -39,6 +40,16 @@ type modelInput struct {
 	msgID  string
 	idHash uint64
 	offset int64 // opAppend and opRead
+	// more holds the other messages of a pull's answer (opRead only).
+	// One pull reads its queue at one moment, so its messages are
+	// checked together: far fewer operations for porcupine to order.
+	more []readAt
+}
+
+// readAt is one message of a pull's answer: msgID at offset.
+type readAt struct {
+	offset int64
+	msgID  string
 }
 
 // logState is one state of a queue. It is immutable.
@@ -103,7 +114,15 @@ func step(s *logState, in modelInput, rules modelRules) (bool, *logState) {
 	next := *s
 	switch in.kind {
 	case opRead:
-		return in.offset < n && s.log.at(in.offset).msgID == in.msgID, s
+		if in.offset >= n || s.log.at(in.offset).msgID != in.msgID {
+			return false, s
+		}
+		for _, r := range in.more {
+			if r.offset >= n || s.log.at(r.offset).msgID != r.msgID {
+				return false, s
+			}
+		}
+		return true, s
 	case opMaybeAppend:
 		next.pending++
 		return true, &next
@@ -152,6 +171,10 @@ func step(s *logState, in modelInput, rules modelRules) (bool, *logState) {
 func describeInput(in modelInput) string {
 	switch in.kind {
 	case opRead:
+		if len(in.more) > 0 {
+			last := in.more[len(in.more)-1]
+			return fmt.Sprintf("read @%d -> %s ... @%d -> %s (%d messages)", in.offset, in.msgID, last.offset, last.msgID, len(in.more)+1)
+		}
 		return fmt.Sprintf("read @%d -> %s", in.offset, in.msgID)
 	case opMaybeAppend:
 		return fmt.Sprintf("send %s -> unknown, never read here", in.msgID)

@@ -64,18 +64,22 @@ const (
 	FaultConnectionReset    = "connection-reset"
 	FaultClockJump          = "clock-jump"
 	FaultDiskFull           = "disk-full"
+	FaultDiskErrors         = "disk-errors"
+	FaultSlowDisk           = "slow-disk"
 )
 
 // FaultKinds lists every fault kind.
 func FaultKinds() []string {
 	return []string{FaultBrokerProcessCrash, FaultBrokerMachineCrash, FaultNameServerCrash, FaultConsumerCrash,
-		FaultProducerCrash, FaultPartition, FaultAsymmetricCut, FaultConnectionReset, FaultClockJump, FaultDiskFull}
+		FaultProducerCrash, FaultPartition, FaultAsymmetricCut, FaultConnectionReset, FaultClockJump, FaultDiskFull,
+		FaultDiskErrors, FaultSlowDisk}
 }
 
 // faultWeights pairs each kind with its weight.
 func (f FaultWeights) byKind() []int {
 	return []int{f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash,
-		f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull}
+		f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull,
+		f.DiskErrors, f.SlowDisk}
 }
 
 // injectFault draws one fault by weight and applies it.
@@ -114,6 +118,10 @@ func (w *World) apply(kind string) {
 		w.jumpClock()
 	case FaultDiskFull:
 		w.fillDisk()
+	case FaultDiskErrors:
+		w.failDisk()
+	case FaultSlowDisk:
+		w.slowDisk()
 	default:
 		panic("sim: unknown fault kind " + kind)
 	}
@@ -142,6 +150,12 @@ func (w *World) crashBroker(machine bool) {
 		kind = "machine"
 	}
 	w.note(n.name, "crash (%s)", kind)
+	w.takeDown(n, machine)
+}
+
+// takeDown crashes a broker's process (with machine, its machine too),
+// records what the crash may take back, and restarts it after a downtime.
+func (w *World) takeDown(n *brokerNode, machine bool) {
 	n.crash(machine)
 	if machine {
 		// Only a machine crash loses written data; a process crash keeps
@@ -294,6 +308,7 @@ func (w *World) heal() {
 	for _, n := range w.brokers {
 		if n.fs != nil {
 			n.fs.SetCapacity(0)
+			n.fs.SetRule(nil)
 		}
 	}
 	for _, a := range hosts {

@@ -52,11 +52,14 @@ type FaultWeights struct {
 	ConnectionReset    int
 	ClockJump          int
 	DiskFull           int
+	DiskErrors         int
+	SlowDisk           int
 }
 
 func (w FaultWeights) total() int {
 	return w.BrokerProcessCrash + w.BrokerMachineCrash + w.NameServerCrash + w.ConsumerCrash + w.ProducerCrash +
-		w.Partition + w.AsymmetricCut + w.ConnectionReset + w.ClockJump + w.DiskFull
+		w.Partition + w.AsymmetricCut + w.ConnectionReset + w.ClockJump + w.DiskFull +
+		w.DiskErrors + w.SlowDisk
 }
 
 // DrawParams draws a run's parameters from r.
@@ -87,6 +90,8 @@ func DrawParams(r env.Rand) Params {
 			ConnectionReset:    weight(),
 			ClockJump:          weight(),
 			DiskFull:           weight(),
+			DiskErrors:         weight(),
+			SlowDisk:           weight(),
 		},
 		Safety:   dur(10*time.Second, 40*time.Second),
 		Liveness: 120 * time.Second,
@@ -109,8 +114,8 @@ func (p Params) String() string {
 	fmt.Fprintf(&b, "namesrv=%d brokers=%d queues/broker=%d producers=%d consumers=%d flush=%s torn=%t ",
 		p.NameServers, p.Brokers, p.QueuesPerBroker, p.Producers, p.Consumers, flush, p.TornPages)
 	fmt.Fprintf(&b, "latency=%v..%v send=%v pull=%d faultEvery=%v ", p.LatencyMin, p.LatencyMax, p.SendInterval, p.PullBatch, p.FaultInterval)
-	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d] ",
-		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull)
+	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d diskerr=%d slow=%d] ",
+		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull, f.DiskErrors, f.SlowDisk)
 	fmt.Fprintf(&b, "safety=%v liveness=%v", p.Safety, p.Liveness)
 	return b.String()
 }

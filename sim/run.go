@@ -162,6 +162,7 @@ func (w *World) setup() {
 	for _, n := range w.producers {
 		n.start()
 	}
+	w.clock.AfterFunc(supervisePeriod, w.supervise)
 }
 
 // drained reports whether every consumer has pulled every queue it owns to

@@ -186,6 +186,12 @@ func (n *brokerNode) config() broker.Config {
 	cfg.Store.ConsumeQueueUnitsPerFile = 1000
 	cfg.Store.IndexHashSlots = 64
 	cfg.Store.IndexMaxEntries = 256
+	// Under disk pressure RocketMQ deletes the oldest CommitLog segments
+	// whether or not they were consumed (diskMaxUsedSpaceRatio). That is
+	// policy, not loss the checkers should hunt, and the disk-full fault
+	// would trigger it every time a cleaning tick fell inside: the
+	// simulated brokers never delete for space, only refuse puts.
+	cfg.Store.DiskMaxUsedSpaceRatio = 1
 	if n.w.params.SyncFlush {
 		cfg.Store.CommitLog.FlushMode = commitlog.FlushSync
 	}

@@ -111,12 +111,10 @@ func (s *Store) dispatchLocked() {
 	}
 }
 
-// failWrites stops the store from accepting puts after a write it cannot
-// complete: a ConsumeQueue that misses units would serve wrong data.
+// failWrites stops the store after a dispatch write it cannot complete: a
+// ConsumeQueue that misses units would serve wrong data.
 func (s *Store) failWrites(err error) {
-	if s.notWritable.CompareAndSwap(false, true) {
-		s.logger.Error("store: dispatch failed; refusing writes", "err", err)
-	}
+	s.fail(fmt.Errorf("dispatching: %w", err))
 }
 
 func (s *Store) topicString(b []byte) string {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -92,13 +94,68 @@ func TestSyncFlushFailureReportsFlushDiskTimeout(t *testing.T) {
 	require.True(t, (*got).Status.Stored(), "the message is stored; only its durability is unknown")
 	m.fs.SetRule(nil)
 
-	// A failed flush is sticky for sync waiters: the page cache can no
-	// longer be trusted to reach the disk.
+	// A failed flush stops the store (fail-stop): a later flush that
+	// succeeds could only mean the kernel dropped the failed pages, so
+	// nothing more is accepted.
+	require.ErrorIs(t, m.st.Err(), ErrNotWritable)
+	require.ErrorIs(t, m.st.Err(), env.ErrInjected)
 	got = putPending(m.st, newMessage("TopicA", 0, "after", 100))
+	require.NotNil(t, *got, "refused at once")
+	require.Equal(t, PutServiceNotAvailable, (*got).Status)
+	require.ErrorIs(t, (*got).Err, ErrNotWritable)
+	require.ErrorIs(t, m.st.Flush(), ErrNotWritable)
+
+	// Close writes no checkpoint and keeps the abort file; the next Open
+	// recovers from the files as after a crash. The record whose flush
+	// failed is still in the page cache, so it comes back; its sender was
+	// told its durability is unknown.
+	require.ErrorIs(t, m.st.Close(), ErrNotWritable)
+	m.st = nil
+	_, err := m.fs.Stat(filepath.Join(testRoot, abortName))
+	require.NoError(t, err, "the abort file stays")
+	st := m.open()
+	require.True(t, st.Report().Abnormal)
+	require.NoError(t, st.Err())
+	got = putPending(st, newMessage("TopicA", 0, "after restart", 100))
 	m.clock.RunDue()
-	require.NotNil(t, *got)
-	require.Equal(t, PutFlushDiskTimeout, (*got).Status)
+	require.Equal(t, PutOK, (*got).Status)
 	require.Equal(t, int64(1), (*got).QueueOffset)
+}
+
+func TestAsyncFlushFailureStopsTheStore(t *testing.T) {
+	m := newMemStore(t, nil)
+	kept := putMany(t, m.st, "TopicA", 0, 3)
+	m.fs.SetRule(env.FailOnce(env.OpMappingFlush, commitLogDirName))
+	// The periodic flush runs (a thorough one at the latest after
+	// FlushThoroughInterval) and fails.
+	m.clock.Advance(11 * time.Second)
+	require.ErrorIs(t, m.st.Err(), env.ErrInjected)
+	m.fs.SetRule(nil)
+	r := putAsync(t, m.st, newMessage("TopicA", 0, "refused", 10))
+	require.Equal(t, PutServiceNotAvailable, r.Status)
+	requireReadable(t, m.st, kept) // reads go on
+	m.crashProcess()
+	st := m.open()
+	require.True(t, st.Report().Abnormal)
+	requireReadable(t, st, kept)
+}
+
+func TestConsumeQueueFlushFailureStopsTheStore(t *testing.T) {
+	m := newMemStore(t, nil)
+	kept := putMany(t, m.st, "TopicA", 0, 3)
+	m.fs.SetRule(env.FailAfter(0, env.OpMappingFlush, "consumequeue"))
+	// The ConsumeQueue flush tick (a thorough one at the latest after
+	// FlushConsumeQueueThoroughInterval) fails.
+	m.clock.Advance(61 * time.Second)
+	require.ErrorIs(t, m.st.Err(), env.ErrInjected)
+	r := putAsync(t, m.st, newMessage("TopicA", 0, "refused", 10))
+	require.Equal(t, PutServiceNotAvailable, r.Status)
+	require.ErrorIs(t, m.st.Close(), ErrNotWritable)
+	m.st = nil
+	m.fs.SetRule(nil)
+	st := m.open()
+	require.True(t, st.Report().Abnormal)
+	requireReadable(t, st, kept)
 }
 
 func TestSyncFlushWaiterLimitReportsPageCacheBusy(t *testing.T) {

@@ -140,7 +140,7 @@ func (s *Store) checkWritable() (PutStatus, error) {
 	case s.diskFull.Load():
 		return PutServiceNotAvailable, ErrDiskFull
 	case s.notWritable.Load():
-		return PutServiceNotAvailable, ErrNotWritable
+		return PutServiceNotAvailable, s.Err()
 	}
 	return PutOK, nil
 }

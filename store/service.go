@@ -65,8 +65,11 @@ func (s *Store) flushLogicTick() {
 	if thorough {
 		s.lastThorough = now
 	}
+	if s.notWritable.Load() {
+		return // nothing more may claim durability (see fail)
+	}
 	if err := s.flushLogic(thorough); err != nil {
-		s.logger.Error("store: flushing ConsumeQueues", "err", err)
+		s.fail(fmt.Errorf("flushing ConsumeQueues, index or checkpoint: %w", err))
 	}
 }
 

@@ -96,7 +96,8 @@ var (
 	ErrDiskFull = errors.New("store: disk is full, service not available now")
 	// ErrLocked means another process holds the store's lock file.
 	ErrLocked = errors.New("store: the store directory is locked by another process")
-	// ErrNotWritable means an earlier write failure (a broken ConsumeQueue
-	// or index) stopped the store from accepting puts.
+	// ErrNotWritable means an earlier failure (a flush the device refused,
+	// or a dispatch write that could not complete) stopped the store; it
+	// accepts no puts until it is reopened (see Store.Err).
 	ErrNotWritable = errors.New("store: not writable after an internal write failure")
 )

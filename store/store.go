@@ -46,6 +46,9 @@ type Store struct {
 	closed      atomic.Bool
 	diskFull    atomic.Bool
 	notWritable atomic.Bool
+	// failure is the first fatal error (see fail); set once, with
+	// notWritable set after it.
+	failure atomic.Pointer[error]
 
 	dispatch dispatcher
 
@@ -95,6 +98,13 @@ func Open(e env.Env, cfg Config) (*Store, error) {
 		cfg.CommitLog.Logger = cfg.Logger
 	}
 	s := &Store{e: e, cfg: cfg, logger: cfg.Logger, timers: map[string]env.Timer{}}
+	onFlushFailure := cfg.CommitLog.OnFlushFailure
+	s.cfg.CommitLog.OnFlushFailure = func(err error) {
+		s.fail(fmt.Errorf("flushing the CommitLog: %w", err))
+		if onFlushFailure != nil {
+			onFlushFailure(err)
+		}
+	}
 	if err := s.open(); err != nil {
 		s.closeFiles()
 		return nil, err
@@ -220,6 +230,9 @@ func (s *Store) Flush() error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
+	if err := s.Err(); err != nil {
+		return err
+	}
 	if err := s.cl.Flush(); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -237,6 +250,16 @@ func (s *Store) Close() error {
 	s.stopTimers()
 	s.bgMu.Lock()
 	defer s.bgMu.Unlock()
+	if ferr := s.Err(); ferr != nil {
+		// After a failed flush nothing the page cache holds can be
+		// trusted to reach the disk, and a flush that succeeds now may
+		// only mean the kernel dropped the failed pages: write no
+		// checkpoint and keep the abort file, so the next Open recovers
+		// from what the files hold, as after a crash.
+		s.dispatch.mu.Lock()
+		defer s.dispatch.mu.Unlock()
+		return errors.Join(ferr, s.closeFiles())
+	}
 
 	err := s.cl.Flush()
 	// Hold the dispatcher until the files are closed: a put that passed its

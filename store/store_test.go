@@ -127,9 +127,10 @@ func TestDispatchFailureStopsWrites(t *testing.T) {
 	require.ErrorIs(t, r.Err, ErrNotWritable)
 	requireReadable(t, m.st, kept) // reads go on
 
-	// Close cannot finish dispatching, so it leaves the abort file and the
-	// next start recovers as after a crash.
-	m.close()
+	// Close cannot finish dispatching, so it reports the failure, leaves
+	// the abort file, and the next start recovers as after a crash.
+	require.ErrorIs(t, m.st.Close(), ErrNotWritable)
+	m.st = nil
 	_, err := m.fs.Stat(filepath.Join(testRoot, abortName))
 	require.NoError(t, err)
 	_, err = m.tryOpen()

@@ -119,7 +119,13 @@ func serve(cfg brokerconf.Config, namesrvAddr string, stdout, stderr io.Writer, 
 	fmt.Fprintf(stdout, "apogee: store at %s\n", bcfg.Store.RootDir)
 	fmt.Fprintf(stdout, "apogee: point clients at NAMESRV_ADDR=%s\n", reachable(ns.Addr(), bcfg.BrokerIP1))
 
-	<-stop
+	if ferr := cmdutil.WaitStopOrFailure(stop, b.Err, cmdutil.FailurePollInterval); ferr != nil {
+		logger.Error("apogee: the store failed; exiting so that a restart recovers it", "err", ferr)
+		if err := errors.Join(b.Close(), ns.Close()); err != nil {
+			logger.Error("apogee: closing", "err", err)
+		}
+		return fmt.Errorf("the store failed; restart to recover it: %w", ferr)
+	}
 	logger.Info("apogee: stopping: closing the broker, flushing the store, closing the name server")
 	err = errors.Join(b.Close(), ns.Close())
 	if err != nil {

@@ -115,7 +115,13 @@ func serve(cfg brokerconf.Config, stdout, stderr io.Writer, stop <-chan struct{}
 		fmt.Fprintf(stdout, "mqbroker: registering with name servers %s\n", strings.Join(bcfg.NamesrvAddrs, ";"))
 	}
 
-	<-stop
+	if ferr := cmdutil.WaitStopOrFailure(stop, b.Err, cmdutil.FailurePollInterval); ferr != nil {
+		logger.Error("mqbroker: the store failed; exiting so that a restart recovers it", "err", ferr)
+		if err := b.Close(); err != nil {
+			logger.Error("mqbroker: closing the broker", "err", err)
+		}
+		return fmt.Errorf("the store failed; restart to recover it: %w", ferr)
+	}
 	logger.Info("mqbroker: stopping: closing the broker and flushing the store")
 	if err := b.Close(); err != nil {
 		return fmt.Errorf("closing the broker: %w", err)
