@@ -31,6 +31,9 @@ type Broker struct {
 	offsets *offsetManager
 	clients *clientManager
 	holds   *pullHolds
+	txn     *transactions
+	locks   *lockTable    // orderly consumers' queue locks (lock.go)
+	delay   *delayService // delayed and timer messages (delay_service.go)
 	stats   stats
 
 	mu        sync.Mutex
@@ -52,6 +55,7 @@ func New(e env.Env, cfg Config) (*Broker, error) {
 	}
 	b := &Broker{env: e, cfg: cfg, log: cfg.Logger, clients: newClientManager(),
 		holds: newPullHolds(e.Clock, cfg.MaxHeldPulls), timers: map[string]env.Timer{}}
+	b.locks = newLockTable(lockLiveTime(&cfg), maxQueueLocks)
 	// The store host must be known before the first record is written;
 	// with a port picked at Start (":0"), records carry the configured
 	// address until then, and Start sets it before serving.
@@ -86,7 +90,11 @@ func New(e env.Env, cfg Config) (*Broker, error) {
 	if b.offsets, err = newOffsetManager(e.FS, scfg.RootDir, now); err != nil {
 		return fail(err)
 	}
-	b.store.SetArrivalListener(b.onArrival)
+	b.txn = b.loadTransactions()
+	if b.delay, err = newDelayService(b); err != nil {
+		return fail(err)
+	}
+	b.store.SetArrivalListener(b.onStoreArrival)
 	b.server = remoting.NewServer(e, remoting.ServerConfig{
 		ListenAddr:    cfg.ListenAddr,
 		MaxFrameBytes: cfg.MaxFrameBytes,
@@ -127,6 +135,16 @@ func (b *Broker) handlers() map[int32]remoting.Handler {
 		remoting.ReqGetConsumeStats:                  b.consumeStats,
 		remoting.ReqGetConsumerConnectionList:        b.consumerConnections,
 		remoting.ReqGetBrokerConfig:                  b.brokerConfig,
+		remoting.ReqEndTransaction:                   b.endTransaction,
+		remoting.ReqConsumerSendMsgBack:              b.consumerSendMsgBack,
+		remoting.ReqLockBatchMQ:                      b.lockBatchMQ,
+		remoting.ReqUnlockBatchMQ:                    b.unlockBatchMQ,
+		remoting.ReqQueryMessage:                     b.queryMessage,
+		remoting.ReqViewMessageByID:                  b.viewMessageByID,
+		remoting.ReqGetConsumerRunningInfo:           b.getConsumerRunningInfo,
+		remoting.ReqConsumeMessageDirectly:           b.consumeMessageDirectly,
+		remoting.ReqInvokeBrokerToResetOffset:        b.resetOffset,
+		remoting.ReqInvokeBrokerToGetConsumerStatus:  b.getConsumerStatus,
 	}
 }
 
@@ -160,6 +178,9 @@ func (b *Broker) Start() error {
 	b.stats.bootMs = b.env.Clock.Now().UnixMilli()
 	b.schedule("register", b.cfg.RegisterPeriod, b.registerAll)
 	b.schedule("scanClients", b.cfg.ClientScanInterval, b.scanClients)
+	b.schedule("sweepLocks", lockLiveTime(&b.cfg), func() { b.locks.sweep(b.env.Clock.Now()) })
+	b.schedule("checkTransactions", b.cfg.Transaction.CheckInterval, b.checkTransactions)
+	b.startDelayService()
 	b.schedule("persistOffsets", b.cfg.FlushOffsetInterval, func() {
 		if err := b.offsets.persist(); err != nil {
 			b.log.Error("broker: persisting consumer offsets failed", "err", err)
@@ -227,6 +248,7 @@ func (b *Broker) Close() error {
 	}
 	errs := []error{b.server.Close()}
 	b.nsClient.Close()
+	errs = append(errs, b.delay.close(b.store))
 	errs = append(errs, b.offsets.persist(), b.store.Close())
 	return errors.Join(errs...)
 }
@@ -247,6 +269,7 @@ func (b *Broker) Abandon() {
 	b.holds.closeAll()
 	b.server.Close()
 	b.nsClient.Close()
+	b.delay.abandon()
 	b.store.Abandon()
 }
 

@@ -99,8 +99,20 @@ type Config struct {
 	// FlushOffsetInterval is flushConsumerOffsetInterval: how often
 	// consumerOffset.json is written when offsets changed.
 	FlushOffsetInterval time.Duration
+	// FlushDelayOffsetInterval is flushDelayOffsetInterval: how often
+	// delayOffset.json and timerOffset.json are written when the delivery
+	// of delayed and timer messages moved on.
+	FlushDelayOffsetInterval time.Duration
+	// RebalanceLockMaxLiveTime is how long an orderly consumer's queue
+	// lock lasts without renewal (RocketMQ's system property
+	// rocketmq.broker.rebalance.lockMaxLiveTime; default
+	// DefaultRebalanceLockMaxLiveTime).
+	RebalanceLockMaxLiveTime time.Duration
 	// MaxFrameBytes bounds a remoting frame (default the transport's).
 	MaxFrameBytes int
+	// Transaction configures transactional messages
+	// (transactionCheckInterval, transactionTimeOut, transactionCheckMax).
+	Transaction TransactionConfig
 	// Logger receives the broker's log lines (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -126,6 +138,8 @@ func DefaultConfig(rootDir string) Config {
 		ChannelExpiredTimeout:       DefaultChannelExpiredTimeout,
 		ClientScanInterval:          DefaultClientScanInterval,
 		FlushOffsetInterval:         DefaultFlushOffsetInterval,
+		FlushDelayOffsetInterval:    DefaultFlushDelayOffsetInterval,
+		Transaction:                 DefaultTransactionConfig(),
 	}
 }
 
@@ -188,8 +202,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.FlushOffsetInterval <= 0 {
 		c.FlushOffsetInterval = d.FlushOffsetInterval
 	}
+	if c.FlushDelayOffsetInterval <= 0 {
+		c.FlushDelayOffsetInterval = d.FlushDelayOffsetInterval
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	var err error
+	if c.Transaction, err = c.Transaction.withDefaults(); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -227,6 +248,10 @@ func (c Config) Properties() map[string]string {
 		"registerBrokerTimeoutMills":        ms(c.RegisterTimeout),
 		"channelExpiredTimeout":             ms(c.ChannelExpiredTimeout),
 		"flushConsumerOffsetInterval":       ms(c.FlushOffsetInterval),
+		"flushDelayOffsetInterval":          ms(c.FlushDelayOffsetInterval),
+		"transactionCheckInterval":          ms(c.Transaction.CheckInterval),
+		"transactionTimeOut":                ms(c.Transaction.Timeout),
+		"transactionCheckMax":               strconv.Itoa(c.Transaction.CheckMax),
 		"storePathRootDir":                  s.RootDir,
 		"storePathCommitLog":                filepath.Join(s.RootDir, "commitlog"),
 		"mappedFileSizeCommitLog":           strconv.FormatInt(cl.SegmentSizeBytes, 10),

@@ -17,6 +17,12 @@
 //     others, and a connection that closes, or stops heartbeating for
 //     ChannelExpiredTimeout, leaves every group.
 //   - pullHolds keeps long-polling pulls by queue, at most MaxHeldPulls.
+//   - delayService delivers delayed and timer messages (see Delayed and
+//     timer messages).
+//   - lockTable holds orderly consumers' queue locks (see Orderly
+//     consumption).
+//   - transactions remembers which half messages were ended and where the
+//     transaction check service goes on (see Transactions).
 //
 // # Requests served
 //
@@ -30,6 +36,12 @@
 //	201 GET_ALL_SUBSCRIPTIONGROUP_CONFIG                   26  GET_BROKER_CONFIG
 //	28  GET_BROKER_RUNTIME_INFO 202 GET_TOPIC_STATS_INFO   208 GET_CONSUME_STATS
 //	203 GET_CONSUMER_CONNECTION_LIST
+//	41  LOCK_BATCH_MQ           42  UNLOCK_BATCH_MQ        12  QUERY_MESSAGE
+//	33  VIEW_MESSAGE_BY_ID      307 GET_CONSUMER_RUNNING_INFO
+//	309 CONSUME_MESSAGE_DIRECTLY                           222 INVOKE_BROKER_TO_RESET_OFFSET
+//	223 INVOKE_BROKER_TO_GET_CONSUMER_STATUS  (to consumers: 220, 221, 307, 309)
+//	37  END_TRANSACTION         (to producers: 39 CHECK_TRANSACTION_STATE)
+//	36  CONSUMER_SEND_MSG_BACK
 //
 // Any other code is answered REQUEST_CODE_NOT_SUPPORTED. Every request is
 // answered, with or without the oneway bit the Go client never sets (the
@@ -76,12 +88,188 @@
 // consumeFromWhere. (RocketMQ answers 0 instead when the queue's first
 // message is still in memory; Apogee keeps the client's choice.)
 //
+// # Orderly consumption
+//
+// LOCK_BATCH_MQ locks each queue of its mqSet for (consumerGroup, clientId)
+// and answers lockOKMQSet: the queues the client holds now, in request
+// order. A queue another client holds is left out unless that lock was not
+// renewed for RebalanceLockMaxLiveTime (60 s); the holder's own request
+// renews it. UNLOCK_BATCH_MQ releases the caller's locks only. A body that
+// does not decode is SYSTEM_ERROR, one without group or client id
+// INVALID_PARAMETER. Locks live in memory, as in RocketMQ: a restart loses
+// them and clients take them again at their next renewal; a closed
+// connection keeps its client's locks until they expire. onlyThisBroker is
+// ignored (one broker holds a queue's locks). The table holds at most
+// maxQueueLocks locks and is swept of expired ones every lifetime.
+//
+// # Queries
+//
+// QUERY_MESSAGE answers the records of the topic whose KEYS or UNIQ_KEY hold
+// the key, stored within [beginTimestamp, endTimestamp], newest first, at
+// most maxNum (32 whatever maxNum with _UNIQUE_KEY_QUERY=true) and the
+// store's MaxQueryResults, leaving out records past a frame's worth; none is
+// QUERY_NOT_FOUND (also when the index is disabled). Both answers carry
+// indexLastUpdateTimestamp and indexLastUpdatePhyoffset. VIEW_MESSAGE_BY_ID
+// answers the record at a CommitLog offset (an offset message id's second
+// half), SYSTEM_ERROR when no record starts there. The records go to the
+// connection without copies, as a pull's. Clients with tracing on send
+// their trace records to RMQ_SYS_TRACE_TOPIC, a writable topic every broker
+// has; a query of it by a message's id finds the message's traces.
+//
+// # Operator calls
+//
+// GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY are forwarded to
+// the named client of the group over its own connection (the latter with
+// the record its offset msgId names as the body and brokerName added), and
+// the client's answer is relayed as it came. A client not connected, a bad
+// msgId or one that names no record is SYSTEM_ERROR; a client silent for
+// 10 s is CONSUME_MSG_TIMEOUT. INVOKE_BROKER_TO_RESET_OFFSET sets the group's
+// committed offsets of the topic's read queues to the first message stored
+// at or after timestamp (-1: the end; without isForce a queue only moves
+// back; queueId with offset sets one queue), pushes
+// RESET_CONSUMER_CLIENT_OFFSET with the table to every connection of the
+// group, and answers the table (ResetOffsetBody). With no client online the
+// committed offsets still change, as RocketMQ 5's server-side reset does.
+// INVOKE_BROKER_TO_GET_CONSUMER_STATUS asks the group's clients (or only
+// clientAddr) for their offsets with GET_CONSUMER_STATUS_FROM_CLIENT and
+// answers them by client id; a client that fails is left out.
+//
+// # Transactions
+//
+// A send of the PREPARED transaction type is parked as a half message in
+// RMQ_SYS_TRANS_HALF_TOPIC queue 0 (REAL_TOPIC, REAL_QID, __transactionId__;
+// type NOT_TYPE, so it takes a queue offset there), and its answer carries
+// transactionId = its UNIQ_KEY (spec/store.md §8). END_TRANSACTION finds the
+// half message by its CommitLog offset and checks it — a half-queue record
+// that the queue's unit points at, of the request's producer group, at the
+// queue offset the request names; SYSTEM_ERROR otherwise. COMMIT stores the
+// real message (topic and queue from REAL_TOPIC and REAL_QID, those and
+// TRAN_MSG removed, type COMMIT, preparedTransactionOffset = the half
+// message's offset; a DELAY level parks it in SCHEDULE_TOPIC_XXXX first) and
+// then an op record; ROLLBACK only the op record: RMQ_SYS_TRANS_OP_HALF_TOPIC
+// queue 0, tag "d", body the ended half-queue offsets in decimal separated by
+// commas ("17"; "17,3" for a copy and its transaction's first half message).
+// The answer is sent when the puts are settled. State 0 (unknown) changes
+// nothing. A batch with a transaction type is refused MESSAGE_ILLEGAL.
+//
+// Ends are remembered as a bitmap of half-queue offsets, from 2^18 offsets
+// below the check progress on, rebuilt at start from the op records past the
+// op progress. An END for a transaction already ended — through the same half
+// message or another copy of it (TRAN_PREPARED_QUEUE_OFFSET names the
+// first) — is answered SUCCESS and writes nothing. Further back nothing is
+// remembered, and an END is applied as RocketMQ applies it.
+//
+// The check service runs every transactionCheckInterval (60 s) on a master.
+// A round examines the half queue from its progress up to the end it had
+// when it began. Ended transactions are skipped. A half message checked
+// transactionCheckMax (15) times, or older than fileReservedTime, is
+// discarded with a log line. The first one younger than transactionTimeOut
+// (6 s, by born time) stops the round — unless CHECK_IMMUNITY_TIME_IN_SECONDS
+// makes it immune for longer: then it is copied forward unchanged. Any other
+// is copied to the end of the half queue with TRANSACTION_CHECK_TIMES + 1,
+// and CHECK_TRANSACTION_STATE about the copy (body: the copy's record in its
+// real topic and queue) goes oneway to a live producer of its PGROUP picked
+// with env.Rand; the check counts even when none is connected, as in
+// RocketMQ. A round copies at most 10,000 and reads at most 40,000 half
+// messages. The progress is committed as CID_RMQ_SYS_TRANS's offsets of the
+// half queue and of the op queue (the first op record needed to rebuild the
+// ends) in consumerOffset.json.
+//
+// # Delayed and timer messages
+//
+// A message (not transactional, or a committed transaction's) is parked
+// before it is stored when it asks for a later delivery (spec/store.md §7):
+//
+//   - DELAY = level > 0: in SCHEDULE_TOPIC_XXXX queue level-1 (levels past
+//     the last, 18 by default, are clamped), with REAL_TOPIC and REAL_QID;
+//     dispatch writes store time + the level's delay (messageDelayLevel)
+//     into the unit's tag slot. Timer properties on it are dropped.
+//   - otherwise TIMER_DELAY_SEC, TIMER_DELAY_MS, TIMER_DELIVER_MS or
+//     __STARTDELIVERTIME (the first present, in that order) naming a time
+//     at least 1 s ahead: in TimerTopic (rmq_sys_apogee_timer, 32 queues),
+//     with REAL_TOPIC, REAL_QID and TIMER_OUT_MS = the absolute delivery
+//     time. A time in the past or within 1 s, a value that is not a number,
+//     or a TIMER_OUT_MS already present (a message delivered once) leaves
+//     the message in its topic. There is no maximum delay (RocketMQ 5
+//     refuses more than timerMaxDelaySec).
+//
+// Every queue of both topics holds messages that all wait the same step
+// after their store time (a delay level; 2^k s for TimerTopic queue k), so
+// it is in due order and is served by one timer (env.Clock.AfterFunc),
+// never one per message: a round reads the queue from its progress offset,
+// stops at the first message not yet due and sleeps until it is (at most
+// 1 s at a time, so that a wall clock stepping forward costs at most that),
+// or until the store's arrival listener reports a message for an empty
+// queue. A due level message is stored again in REAL_TOPIC / REAL_QID with
+// its body, flag, sysFlag, reconsumeTimes, born host and time, its
+// properties without DELAY, REAL_TOPIC, REAL_QID and the timer ones, and
+// WAIT=false; the tag code comes from TAGS again. A TimerTopic message with
+// R >= 1 s left to TIMER_OUT_MS is stored again in the queue of the longest
+// step <= R (a hop: R more than halves each time, so it takes one hop per
+// set bit of R in seconds); with less left it is delivered like a level
+// message, keeping TIMER_OUT_MS. So level messages are delivered at their
+// time and timer messages within the second before theirs (RocketMQ 5's
+// timerPrecisionMs); a backlog or a failing store can make either later,
+// nothing earlier. Messages whose REAL_TOPIC is missing, invalid or the
+// transaction half topic are dropped with an error log line, as are
+// messages the store refuses as illegal; other failed puts are retried
+// every 100 ms, and nothing behind them in the queue is delivered
+// meanwhile. A round makes at most 1024 puts, then continues on the clock
+// at once. Queues are first read 1 s after Start. Slaves deliver nothing.
+//
+// Progress is the next queue offset of each queue, in delayOffset.json
+// ({"dataVersion":{...},"offsetTable":{<level>:<offset>}}, RocketMQ's file:
+// keys are levels, 1-based) and timerOffset.json (the same format, keys
+// are TimerTopic queue ids). Both are written every FlushDelayOffsetInterval
+// (flushDelayOffsetInterval, 10 s) when they changed and at Close, after a
+// store flush. An offset is written only once the CommitLog is flushed past
+// every copy delivered before it, so a machine crash never leaves the file
+// past a delivered copy that the crash took back. At start the offsets are
+// corrected into each queue's [min, max] (a missing level starts at the
+// minimum); keys naming no queue are kept and written back; a file that
+// cannot be parsed (nor its .bak) stops New with an error.
+//
+// Delivery puts first and moves the offset after: a crash between the two,
+// or anywhere after the last write of the progress file, delivers the
+// messages since that write again when the broker restarts (at least once,
+// as RocketMQ; after a clean Close, exactly once).
+//
+// # Retry and dead letters
+//
+// CONSUMER_SEND_MSG_BACK (spec/store.md §9) reads the record at the
+// request's CommitLog offset and stores a copy with reconsumeTimes + 1,
+// RETRY_TOPIC (the record's topic unless set), ORIGIN_MESSAGE_ID (the
+// record's offset msgId unless set) and WAIT=false. If the record's
+// reconsumeTimes >= maxReconsumeTimes (the request's when it carries one,
+// else the group's retryMaxTimes, 16 by default) or the request's
+// delayLevel < 0, the copy goes to %DLQ%<group> (created with one readable
+// and writable queue and registered with the name servers), at once and
+// with an Info log line; otherwise to %RETRY%<group> (created with the
+// group's retryQueueNums if missing; a random queue) with DELAY = the
+// request's level, or 3 + reconsumeTimes when it is 0, so it is parked like
+// any delayed message. The group is created when autoCreateSubscriptionGroup
+// allows (SUBSCRIPTION_GROUP_NOT_EXIST otherwise); a broker or retry topic
+// without write permission answers NO_PERMISSION, a slave
+// SERVICE_NOT_AVAILABLE, an offset where no record starts or a failed put
+// SYSTEM_ERROR, and a group with retryQueueNums 0 SUCCESS without storing
+// anything. A consumer's own resend to %RETRY%<group> (SEND_MESSAGE, the Go
+// client's fallback when the send-back fails) is stored as any send.
+//
 // # Invariants
 //
 //   - Nothing is written for a refused send.
+//   - A queue of a consumer group has at most one unexpired lock holder.
 //   - A held pull leaves the hold table exactly once and is then run again
 //     and answered: when an arrival wakes it, when its timer fires, or at
 //     Close (where the answer races the closing connection).
 //   - Name servers never see a topic the broker does not have: topics are
 //     registered after they are persisted.
+//   - A committed transaction's real message is in the CommitLog before its
+//     op record, and an END for a transaction whose end is remembered
+//     writes nothing; a half message the check service passed without an
+//     end has a copy past it, or was discarded with a log line.
+//   - A parked message is never stored in its real topic before its due
+//     time (timer messages: before their time less 1 s), and the progress
+//     files never name an offset past a delivered copy that is not durable.
+//   - Each parked queue has at most one pending timer.
 package broker

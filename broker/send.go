@@ -65,6 +65,11 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 				h.Properties, b.cfg.ClusterName),
 		}
 		b.prepareForStore(&m)
+		if m.Topic == TransHalfTopic {
+			// done calls reply: the answer to a half message names its
+			// transaction.
+			reply = withTransactionID(reply, &m)
+		}
 		b.store.Put(&m, done)
 		return
 	}
@@ -128,6 +133,10 @@ func (b *Broker) checkSend(p remoting.Peer, h *remoting.SendMessageRequestHeader
 	}
 	if batch && len(body) > b.cfg.MaxMessageSize {
 		return tc, remoting.ResMessageIllegal, fmt.Sprintf("the batch size %d is over the maximum %d", len(body), b.cfg.MaxMessageSize)
+	}
+	if batch && commitlog.TransactionType(h.SysFlag) != commitlog.SysFlagTransactionNone {
+		// As RocketMQ's CommitLog refuses it: a batch is not parked.
+		return tc, remoting.ResMessageIllegal, "a batch of messages cannot be transactional"
 	}
 	tc, ok := b.topics.get(h.Topic)
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apogeemq/apogee/commitlog"
@@ -73,6 +74,8 @@ type Producer struct {
 	ids               *uniqKeys
 	// cfgErr is the configuration's fault, reported by Start.
 	cfgErr error
+	// transactional is set by SetTransactionChecker (txn.go).
+	transactional atomic.Bool
 }
 
 // NewProducer returns a Producer that sends nothing before Start. A bad
@@ -131,7 +134,13 @@ func (p *Producer) Start() error {
 	if p.cfgErr != nil {
 		return p.cfgErr
 	}
-	return p.core.start(true)
+	if err := p.core.start(true); err != nil {
+		return err
+	}
+	if p.transactional.Load() {
+		p.trackDefaultRoute()
+	}
+	return nil
 }
 
 // Close stops the periodic work and closes the connections; sends in flight

@@ -35,6 +35,10 @@ type Config struct {
 	// CheckTimeout bounds the linearizability check of each queue (wall
 	// clock, inside porcupine); zero means DefaultCheckTimeout.
 	CheckTimeout time.Duration
+	// EarlySlack is how early a promised message may be delivered before
+	// its notBefore time without a violation: the most a broker's clock
+	// ran ahead of the recorder's during the run (clock jumps).
+	EarlySlack time.Duration
 }
 
 // Check runs every check over the history r recorded so far and reports.
@@ -64,6 +68,7 @@ func Check(r *Recorder, cfg Config) Report {
 	if cfg.Durable {
 		rep.Violations = append(rep.Violations, lostViolations...)
 	}
+	rep.Violations = append(rep.Violations, ix.early(cfg.EarlySlack)...)
 	rep.Violations = append(rep.Violations, ix.order()...)
 	rep.Violations = append(rep.Violations, ix.offsetRegressions(cfg.Durable)...)
 	ix.duplicates(rep.Duplicates)
@@ -120,6 +125,7 @@ func countStats(h *history) Stats {
 		}
 	}
 	s.Reads = len(h.reads)
+	s.Promises = len(h.promises)
 	s.Crashes = len(h.crashes)
 	s.Annotations = len(h.annotations)
 	return s

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -448,4 +449,119 @@ func TestOnePullIsOneReadAtOneMoment(t *testing.T) {
 	var html bytes.Buffer
 	require.NoError(t, VisualizeQueue(bad, durable, qa, &html))
 	assert.Contains(t, html.String(), "(2 messages)")
+}
+
+func TestPromisedDeliveries(t *testing.T) {
+	// A delayed message: its send is unknown on the real queue (the answer
+	// named the parked copy's offset), promised for delivery from 5000.
+	delayed := func(r *Recorder) {
+		r.SendStart(0, "d1", 100).End(200, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		r.Promise("d1", qa, 5000, 200)
+	}
+
+	ok := NewRecorder()
+	delayed(ok)
+	read(ok, "d1", 5100, 5200, qa, 0)
+	rep := Check(ok, durable)
+	require.True(t, rep.OK, rep.String())
+	require.Equal(t, 1, rep.Stats.Promises)
+	require.Contains(t, rep.String(), "promised=1")
+
+	early := NewRecorder()
+	delayed(early)
+	read(early, "d1", 300, 400, qa, 0)
+	read(early, "d1", 500, 600, qa, 0) // reported once
+	rep = Check(early, durable)
+	require.Equal(t, []string{KindEarly}, kinds(rep), rep.String())
+	assert.Contains(t, rep.Violations[0].Detail, "d1 delivered to group group-a client 1 at 400, 4.6µs before its delivery time")
+	slack := durable
+	slack.EarlySlack = 5 * time.Microsecond
+	require.True(t, Check(early, slack).OK, "a broker clock ahead by up to the slack may deliver that early")
+
+	lost := NewRecorder()
+	delayed(lost)
+	rep = Check(lost, durable)
+	require.Equal(t, []string{KindLost}, kinds(rep), rep.String())
+	assert.Contains(t, rep.Violations[0].Detail, "d1 promised (committed or delayed) never received by group-a")
+	require.Equal(t, []string{"d1"}, rep.Lost)
+	asyncCfg := durable
+	asyncCfg.Durable = false
+	require.True(t, Check(lost, asyncCfg).OK, "measured, not failed, when not durable")
+
+	// A rolled-back transaction is a send that definitely failed: a
+	// delivery of it is a phantom.
+	rolledBack := NewRecorder()
+	rolledBack.SendStart(0, "t1", 100).End(200, SendResult{Outcome: OutcomeFailed})
+	read(rolledBack, "t1", 300, 400, qa, 0)
+	require.Equal(t, []string{KindPhantom}, kinds(Check(rolledBack, durable)))
+
+	require.Panics(t, func() { NewRecorder().Promise("", qa, 0, 0) })
+	require.Panics(t, func() { NewRecorder().Promise("x", Queue{}, 0, 0) })
+}
+
+func TestReadCopyNarrowsWhereAReadPlacesAnAppend(t *testing.T) {
+	// An unknown send, read at offset 1 after a crash of its broker, with
+	// an acknowledged send at offset 1 before the crash.
+	history := func(c *Copy) *Recorder {
+		r := NewRecorder()
+		ack(r, "m0", 10, 20, qa, 0)
+		r.SendStart(0, "u", 30).End(40, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		ack(r, "m1", 50, 60, qa, 1)
+		r.Crash(100, qa.Broker)
+		read(r, "m0", 200, 210, qa, 0)
+		if c == nil {
+			read(r, "u", 200, 210, qa, 1)
+		} else {
+			r.ReadCopy(1, groupA, qa, 1, "u", 200, 210, *c)
+		}
+		return r
+	}
+	asyncCfg := Config{Groups: []string{groupA}}
+	// Without evidence, u may have been stored after the crash, which took
+	// m1 back: linearizable.
+	require.True(t, Check(history(nil), asyncCfg).OK)
+	// The store timestamp says u was stored before m1 was acknowledged,
+	// so u would have to be at offset 1 before m1: no FIFO log fits.
+	require.Contains(t, kinds(Check(history(&Copy{ID: 7, StoredFromNs: 30, StoredToNs: 45}), asyncCfg)), KindLinearizability)
+	// Stored after the crash: fine.
+	require.True(t, Check(history(&Copy{ID: 7, StoredFromNs: 150, StoredToNs: 160}), asyncCfg).OK)
+	// A window that leaves no room in the read's is ignored.
+	require.True(t, Check(history(&Copy{ID: 7, StoredFromNs: 500, StoredToNs: 600}), asyncCfg).OK)
+	require.Panics(t, func() {
+		NewRecorder().ReadCopy(1, groupA, qa, 1, "u", 1, 2, Copy{ID: 1, StoredFromNs: 10, StoredToNs: 5})
+	})
+}
+
+func TestTwoCopiesAtOneOffsetAreTwoAppends(t *testing.T) {
+	// A committed transaction at offset 1, read, lost to a machine crash,
+	// and committed again after it, at offset 1 again: two copies.
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	r.SendStart(0, "tx", 25).End(30, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+	r.Promise("tx", qa, 0, 30)
+	r.ReadCopy(1, groupA, qa, 1, "tx", 40, 50, Copy{ID: 100, StoredFromNs: 31, StoredToNs: 39})
+	ack(r, "m2", 60, 70, qa, 2)
+	r.Crash(100, qa.Broker)
+	r.ReadCopy(1, groupA, qa, 1, "tx", 200, 210, Copy{ID: 300, StoredFromNs: 150, StoredToNs: 160})
+	ack(r, "m3", 220, 230, qa, 2)
+	rep := Check(r, Config{Groups: []string{groupA}})
+	require.True(t, rep.OK, rep.String())
+}
+
+func TestAPromisedCopyLostToACrashMayHaveTakenAnOffset(t *testing.T) {
+	// A committed transaction stored at offset 1 before a machine crash,
+	// lost, and committed again at offset 2 after it, where it is read;
+	// offset 1 was taken again after the crash.
+	r := NewRecorder()
+	ack(r, "m0", 10, 20, qa, 0)
+	r.SendStart(0, "tx", 25).End(30, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+	r.Promise("tx", qa, 0, 30)
+	ack(r, "m2", 40, 50, qa, 2) // offset 1 holds the first copy of tx
+	r.Crash(100, qa.Broker)
+	ack(r, "m3", 110, 120, qa, 1)
+	read(r, "m0", 200, 210, qa, 0)
+	read(r, "m3", 200, 210, qa, 1)
+	read(r, "tx", 200, 210, qa, 2)
+	rep := Check(r, Config{Groups: []string{groupA}})
+	require.True(t, rep.OK, rep.String())
 }

@@ -19,6 +19,9 @@
 //	Annotate          a fault, restart, partition... kept for the report
 //	Crash             a machine holding a broker's CommitLog lost whatever it
 //	                  had not flushed (power loss)
+//	Promise           the cluster promised to deliver an id on a queue at an
+//	                  offset nobody names, no earlier than a time: a
+//	                  committed transaction, an acknowledged delayed message
 //
 // A send ends with one of three outcomes. OutcomeOK: acknowledged, durable as
 // the configuration promises. OutcomeFailed: an answer that guarantees
@@ -73,6 +76,11 @@
 // at the next append. Crashes are known only through Recorder.Crash: without
 // one, an offset handed out twice is a violation.
 //
+// The messages of one pull answer (the same client, group, queue and times)
+// form one read operation, checked at one moment: the broker reads them
+// together, and porcupine would otherwise have to order each pull's reads
+// among themselves around every crash window.
+//
 // One pruning keeps the search linear on ordinary histories: a definite
 // append whose interval holds no crash of its broker is confined to one
 // epoch (the stretch between two crashes), and within an epoch a
@@ -88,10 +96,15 @@
 //
 //   - phantom: a read id that was never sent, whose every send definitely
 //     failed, or that was delivered before any of its sends began.
-//   - lost: an acknowledged id that some required group never read on its
-//     topic. A violation with Config.Durable; otherwise listed in
-//     Report.Lost and counted, not failed (async flush loses the unflushed
-//     tail on a machine crash).
+//   - lost: an acknowledged or promised id that some required group never
+//     read on its topic. A violation with Config.Durable; otherwise listed
+//     in Report.Lost and counted, not failed (async flush loses the
+//     unflushed tail on a machine crash).
+//   - early: a promised id first delivered to a group on its queue before
+//     the promise's notBefore time, less Config.EarlySlack (a delayed
+//     message delivered early; the slack covers brokers' clocks that ran
+//     ahead). A rolled-back transaction is recorded as a send that
+//     definitely failed, so its delivery is a phantom.
 //   - order: per group, queue and client, the offsets of first deliveries
 //     (the first time the group receives that offset of that queue) never
 //     decrease, in recording order; an explicit Reset starts new streams.

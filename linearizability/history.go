@@ -122,7 +122,15 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 		ops[q] = append(ops[q], porcupine.Operation{Input: in, Call: callNs, Return: returnNs, Metadata: meta})
 	}
 
-	// Where each id was seen, with the earliest return of a read seeing it.
+	// Where each id was seen, per stored copy when reads tell it, with the
+	// earliest return of a read seeing it and when the copy was stored.
+	type window struct{ from, to int64 }
+	type sighting struct {
+		firstNs int64
+		stored  window
+		bounded bool
+	}
+	seen := map[copyLocation]*sighting{}
 	firstSeenNs := map[location]int64{}
 	for i, rd := range h.reads {
 		if ix.phantom[i] != "" {
@@ -131,6 +139,20 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 		loc := location{rd.queue, rd.queueOffset, rd.msgID}
 		if t, ok := firstSeenNs[loc]; !ok || rd.endNs < t {
 			firstSeenNs[loc] = rd.endNs
+		}
+		cl := copyLocation{loc, rd.copyID}
+		sg := seen[cl]
+		if sg == nil {
+			sg = &sighting{firstNs: rd.endNs}
+			seen[cl] = sg
+		}
+		sg.firstNs = min(sg.firstNs, rd.endNs)
+		if rd.copyID != noCopy {
+			w := window{rd.storedFromNs, rd.storedToNs}
+			if sg.bounded {
+				w = window{max(w.from, sg.stored.from), min(w.to, sg.stored.to)}
+			}
+			sg.stored, sg.bounded = w, true
 		}
 	}
 
@@ -159,13 +181,16 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 	}
 
 	// Places seen by reads that no answer explains: the append definitely
-	// happened, before the first read that saw it returned.
+	// happened, before the first read that saw it returned (and within
+	// what its store timestamp tells, when that leaves room).
 	explained := map[idQueue]int{}
-	for _, loc := range slices.SortedFunc(maps.Keys(firstSeenNs), compareLocations) {
+	for _, cl := range slices.SortedFunc(maps.Keys(seen), compareCopyLocations) {
+		loc := cl.location
 		if covered[loc] {
 			continue
 		}
-		seenNs := firstSeenNs[loc]
+		sg := seen[cl]
+		seenNs := sg.firstNs
 		callNs, latestNs, found := int64(0), int64(0), false
 		for _, i := range ix.sendsByID[loc.msgID] {
 			s := h.sends[i]
@@ -181,8 +206,12 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 		if !found {
 			panic(fmt.Sprintf("linearizability: non-phantom read of %q has no send", loc.msgID))
 		}
+		returnNs := min(seenNs, latestNs)
+		if w := sg.stored; sg.bounded && max(callNs, w.from) <= min(returnNs, w.to) {
+			callNs, returnNs = max(callNs, w.from), min(returnNs, w.to)
+		}
 		in := modelInput{kind: opAppend, source: sourceObserved, msgID: loc.msgID, idHash: hashID(loc.msgID), offset: loc.queueOffset}
-		add(loc.queue, in, callNs, min(seenNs, latestNs), opMeta{client: noClient, note: "placed by a read"})
+		add(loc.queue, in, callNs, returnNs, opMeta{client: noClient, note: "placed by a read"})
 		explained[idQueue{loc.msgID, loc.queue}]++
 	}
 
@@ -197,6 +226,39 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 			s := h.sends[i]
 			in := modelInput{kind: opMaybeAppend, msgID: s.msgID}
 			add(key.queue, in, s.startNs, s.startNs, opMeta{client: s.client})
+		}
+	}
+
+	// A promised message (a committed transaction, a delayed message) is
+	// stored by the broker, not the producer, and a machine crash can take
+	// a stored copy back before anyone read it: the broker then stores it
+	// again (a check commits the transaction once more, the schedule
+	// service delivers the message again). So a promised message first
+	// seen after a crash of its broker that came after its send began may
+	// have taken an offset before that crash too, which no read names: a
+	// maybe-append at the send's invocation, one per such crash.
+	firstRead := map[idQueue]int64{}
+	for loc, seenNs := range firstSeenNs {
+		k := idQueue{loc.msgID, loc.queue}
+		if t, ok := firstRead[k]; !ok || seenNs < t {
+			firstRead[k] = seenNs
+		}
+	}
+	for _, pr := range h.promises {
+		seenNs, seen := firstRead[idQueue{pr.msgID, pr.queue}]
+		callNs, found := int64(0), false
+		for _, i := range ix.sendsByID[pr.msgID] {
+			if s := h.sends[i]; !found || s.startNs < callNs {
+				callNs, found = s.startNs, true
+			}
+		}
+		if !seen || !found {
+			continue
+		}
+		for _, c := range h.crashes {
+			if c.node == pr.queue.Broker && c.atNs > callNs && c.atNs < seenNs {
+				add(pr.queue, modelInput{kind: opMaybeAppend, msgID: pr.msgID}, callNs, callNs, opMeta{client: noClient, note: "copy lost to a crash"})
+			}
 		}
 	}
 
@@ -247,6 +309,20 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 		}
 	}
 	return ops
+}
+
+// copyLocation is one stored copy of a location (see Copy).
+type copyLocation struct {
+	location
+	copyID int64
+}
+
+// compareCopyLocations orders copy locations by location, then copy.
+func compareCopyLocations(a, b copyLocation) int {
+	if c := compareLocations(a.location, b.location); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.copyID, b.copyID)
 }
 
 // samePull reports whether two reads came from one pull's answer.

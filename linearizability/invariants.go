@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 )
 
 // groupQueue is one consumer group on one queue.
@@ -84,7 +85,54 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 				"%s acknowledged @%d never received by %s", s.msgID, s.result.Offset, strings.Join(missing, ", "))})
 		}
 	}
+	for _, pr := range ix.h.promises {
+		key := topicID{pr.queue.Topic, pr.msgID}
+		if checked[key] {
+			continue
+		}
+		checked[key] = true
+		var missing []string
+		for _, g := range requiredGroups(cfg, key.topic) {
+			if !received[g][key] {
+				missing = append(missing, g)
+			}
+		}
+		if len(missing) > 0 {
+			lostIDs[pr.msgID] = true
+			out = append(out, Violation{Kind: KindLost, Queue: pr.queue, Detail: fmt.Sprintf(
+				"%s promised (committed or delayed) never received by %s", pr.msgID, strings.Join(missing, ", "))})
+		}
+	}
 	return out, slices.Sorted(maps.Keys(lostIDs))
+}
+
+// early reports every first delivery, per group, of a promised message on
+// its queue that came before the promise's notBefore time less slack.
+func (ix *index) early(slack time.Duration) []Violation {
+	type idQueue struct {
+		msgID string
+		queue Queue
+	}
+	notBefore := map[idQueue]int64{}
+	for _, pr := range ix.h.promises {
+		if pr.notBeforeNs > 0 {
+			k := idQueue{pr.msgID, pr.queue}
+			notBefore[k] = max(notBefore[k], pr.notBeforeNs)
+		}
+	}
+	var out []Violation
+	reported := map[idQueue]bool{}
+	for i, rd := range ix.h.reads {
+		k := idQueue{rd.msgID, rd.queue}
+		due, ok := notBefore[k]
+		if !ok || ix.phantom[i] != "" || reported[k] || rd.endNs >= due-slack.Nanoseconds() {
+			continue
+		}
+		reported[k] = true
+		out = append(out, Violation{Kind: KindEarly, Queue: rd.queue, Detail: fmt.Sprintf(
+			"%s delivered to group %s client %d at %d, %v before its delivery time", rd.msgID, rd.group, rd.client, rd.endNs, time.Duration(due-rd.endNs))})
+	}
+	return out
 }
 
 // order checks that, per group, queue and client, first deliveries never

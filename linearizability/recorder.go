@@ -81,7 +81,14 @@ type readRecord struct {
 	msgID       string
 	startNs     int64 // the pull's invocation
 	endNs       int64 // the pull's return
+	// copyID identifies the stored copy read (noCopy when unknown), and
+	// storedFromNs..storedToNs bounds when it was stored (see Copy).
+	copyID                   int64
+	storedFromNs, storedToNs int64
 }
+
+// noCopy is the copyID of a read that tells nothing of its record.
+const noCopy = -1
 
 // offsetRecord is a committed offset or an explicit reset.
 type offsetRecord struct {
@@ -91,6 +98,15 @@ type offsetRecord struct {
 	queueOffset int64
 	atNs        int64
 	reset       bool
+}
+
+// promiseRecord is a delivery the cluster promised (see Recorder.Promise).
+type promiseRecord struct {
+	seq         int64
+	msgID       string
+	queue       Queue
+	notBeforeNs int64
+	atNs        int64
 }
 
 // noteRecord is an annotation or a crash.
@@ -108,6 +124,7 @@ type history struct {
 	offsets     []offsetRecord
 	annotations []noteRecord
 	crashes     []noteRecord
+	promises    []promiseRecord
 }
 
 // Recorder collects one run's client history. The zero value is an empty
@@ -200,8 +217,34 @@ func (r *Recorder) Read(client int, group string, q Queue, queueOffset int64, ms
 	defer r.mu.Unlock()
 	r.h.reads = append(r.h.reads, readRecord{
 		seq: r.nextSeqLocked(), client: client, group: group, queue: q,
-		queueOffset: queueOffset, msgID: msgID, startNs: startNs, endNs: endNs,
+		queueOffset: queueOffset, msgID: msgID, startNs: startNs, endNs: endNs, copyID: noCopy,
 	})
+}
+
+// Copy is what a read tells of the stored record it returned: which copy
+// it is (the broker's CommitLog offset: a message can be stored at one
+// queue offset twice, before and after a crash that took the first copy
+// back) and when it was stored, as far as the record's timestamp and the
+// broker's recoveries tell: not before StoredFromNs, not after
+// StoredToNs.
+type Copy struct {
+	ID                       int64
+	StoredFromNs, StoredToNs int64
+}
+
+// ReadCopy is Read with what the read tells of the record (see Copy). The
+// store window narrows when the model may place an append that only reads
+// revealed, so it can only add violations, never hide one; a window that
+// leaves no room is ignored.
+func (r *Recorder) ReadCopy(client int, group string, q Queue, queueOffset int64, msgID string, startNs, endNs int64, c Copy) {
+	if c.ID < 0 || c.StoredToNs < c.StoredFromNs {
+		panic(fmt.Sprintf("linearizability: ReadCopy of %q with a bad copy %+v", msgID, c))
+	}
+	r.Read(client, group, q, queueOffset, msgID, startNs, endNs)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rd := &r.h.reads[len(r.h.reads)-1]
+	rd.copyID, rd.storedFromNs, rd.storedToNs = c.ID, c.StoredFromNs, c.StoredToNs
 }
 
 // Commit records a consumer offset of group on q that the broker
@@ -246,6 +289,24 @@ func (r *Recorder) Crash(tNs int64, broker string) {
 	r.h.crashes = append(r.h.crashes, noteRecord{seq: r.nextSeqLocked(), atNs: tNs, node: broker, text: "crash: unflushed data lost"})
 }
 
+// Promise records that at tNs the cluster promised to deliver msgID on q
+// although the producer learns no offset: a transaction whose half message
+// was acknowledged and whose outcome is commit, or an acknowledged delayed
+// message (its answer names the offset of the parked copy, not of the
+// message its consumers will see). Under Config.Durable every required
+// group must receive it on q, as an acknowledged send. With notBeforeNs > 0
+// no group may receive it on q before notBeforeNs (less Config.EarlySlack):
+// a delayed message delivered early. The send itself is recorded as usual,
+// with an unknown outcome on q, so the model lets it take any later offset.
+func (r *Recorder) Promise(msgID string, q Queue, notBeforeNs, tNs int64) {
+	if msgID == "" || q.IsZero() {
+		panic(fmt.Sprintf("linearizability: Promise of %q on %v: an id and a queue are required", msgID, q))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.h.promises = append(r.h.promises, promiseRecord{seq: r.nextSeqLocked(), msgID: msgID, queue: q, notBeforeNs: notBeforeNs, atNs: tNs})
+}
+
 // snapshot copies the history so that checks run without the lock.
 func (r *Recorder) snapshot() history {
 	r.mu.Lock()
@@ -256,5 +317,6 @@ func (r *Recorder) snapshot() history {
 		offsets:     append([]offsetRecord(nil), r.h.offsets...),
 		annotations: append([]noteRecord(nil), r.h.annotations...),
 		crashes:     append([]noteRecord(nil), r.h.crashes...),
+		promises:    append([]promiseRecord(nil), r.h.promises...),
 	}
 }

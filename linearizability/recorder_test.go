@@ -68,7 +68,7 @@ func TestRecorderKeepsEverything(t *testing.T) {
 		result: SendResult{Outcome: OutcomeFailed, Offset: NoOffset}}, snap.sends[0], "failed: queue and offset dropped")
 	assert.False(t, snap.sends[1].ended)
 	assert.Equal(t, NoOffset, snap.sends[2].result.Offset, "an offset without a queue is not trusted")
-	assert.Equal(t, []readRecord{{seq: 4, client: 1, group: groupA, queue: qa, queueOffset: 2, msgID: "m2", startNs: 30, endNs: 31}}, snap.reads)
+	assert.Equal(t, []readRecord{{seq: 4, client: 1, group: groupA, queue: qa, queueOffset: 2, msgID: "m2", startNs: 30, endNs: 31, copyID: noCopy}}, snap.reads)
 	assert.Equal(t, []offsetRecord{
 		{seq: 5, group: groupA, queue: qa, queueOffset: 3, atNs: 32},
 		{seq: 6, group: groupA, queue: qa, queueOffset: 0, atNs: 33, reset: true},

@@ -23,6 +23,9 @@ const (
 	// KindOffsetRegression: a committed consumer offset moved backwards
 	// without a reset.
 	KindOffsetRegression = "offset-regression"
+	// KindEarly: a promised message (Recorder.Promise) delivered before
+	// its delivery time.
+	KindEarly = "early"
 )
 
 // Duplicate causes: the keys of Report.Duplicates.
@@ -85,6 +88,7 @@ type Stats struct {
 	Queues       int // queues checked for linearizability
 	Operations   int // porcupine operations over all queues
 	LostAcked    int // acknowledged ids some required group never received
+	Promises     int // deliveries promised without an offset (Recorder.Promise)
 }
 
 // Report is the outcome of Check.
@@ -109,8 +113,8 @@ func (r Report) String() string {
 		fmt.Fprintf(&b, "check: FAILED, %d violations\n", len(r.Violations))
 	}
 	s := r.Stats
-	fmt.Fprintf(&b, "sends ok=%d failed=%d unknown=%d (unended=%d); reads=%d commits=%d resets=%d crashes=%d annotations=%d; queues=%d ops=%d\n",
-		s.SendsOK, s.SendsFailed, s.SendsUnknown, s.SendsUnended, s.Reads, s.Commits, s.Resets, s.Crashes, s.Annotations, s.Queues, s.Operations)
+	fmt.Fprintf(&b, "sends ok=%d failed=%d unknown=%d (unended=%d) promised=%d; reads=%d commits=%d resets=%d crashes=%d annotations=%d; queues=%d ops=%d\n",
+		s.SendsOK, s.SendsFailed, s.SendsUnknown, s.SendsUnended, s.Promises, s.Reads, s.Commits, s.Resets, s.Crashes, s.Annotations, s.Queues, s.Operations)
 	if len(r.Violations) > 0 {
 		perKind := map[string]int{}
 		for _, v := range r.Violations {

@@ -176,7 +176,10 @@ func (w *World) restartBroker(n *brokerNode) {
 	}
 	if n.start() {
 		w.note(n.name, "restart")
+		return
 	}
+	// A supervisor keeps trying, as systemd's Restart=always does.
+	w.clock.AfterFunc(w.downtime(), func() { w.restartBroker(n) })
 }
 
 func (w *World) crashNameServer() {
@@ -335,6 +338,14 @@ func (w *World) heal() {
 	}
 	for _, n := range w.consumers {
 		if n.c == nil {
+			n.start()
+			w.note(n.name, "restart (heal)")
+		}
+	}
+	// Producers send nothing more, but they are back to answer the
+	// brokers' transaction checks.
+	for _, n := range w.producers {
+		if n.p == nil {
 			n.start()
 			w.note(n.name, "restart (heal)")
 		}

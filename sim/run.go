@@ -98,7 +98,7 @@ func Run(seed uint64, opts Options) Result {
 	if !w.drained() {
 		res.Findings = append(res.Findings, "liveness: the consumers did not drain every queue after healing")
 	}
-	durable := w.params.SyncFlush || !w.machineCrash
+	durable := w.durable()
 	res.Check = linearizability.Config{
 		Durable:      durable,
 		Groups:       []string{simGroup},
@@ -191,8 +191,12 @@ func (w *World) drained() bool {
 			}
 		}
 	}
-	return owned == len(w.brokers)*w.params.QueuesPerBroker
+	return owned == len(w.brokers)*w.params.QueuesPerBroker && w.promisesKept(w.durable())
 }
+
+// durable reports whether every acknowledged send must survive this run:
+// under sync flush, or with no machine crash.
+func (w *World) durable() bool { return w.params.SyncFlush || !w.machineCrash }
 
 // shutdown closes whatever is running, without running its callbacks.
 func (w *World) shutdown() {

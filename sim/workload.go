@@ -82,8 +82,12 @@ func (n *producerNode) start() {
 	e := n.w.nodeEnv(n.host, n.clock, nil)
 	ip := mustAddr(n.host)
 	n.p = client.NewProducer(e, client.ProducerConfig{NamesrvAddrs: n.w.nameServerAddrs(), Group: "sim_producer",
-		SendTimeout: sendTimeout, MaxAttempts: 1, ClientIP: ip, InstanceName: n.name, Logger: quiet})
+		SendTimeout: sendTimeout, MaxAttempts: 1, ClientIP: ip, InstanceName: n.name, Logger: quiet,
+		// A broker checks a transaction only with a producer of its
+		// group that heartbeat to it: soon after a restart.
+		HeartbeatInterval: producerHeartbeat, RouteRefreshInterval: producerHeartbeat})
 	n.admin = client.NewAdmin(e, client.AdminConfig{NamesrvAddrs: n.w.nameServerAddrs(), Logger: quiet})
+	n.p.SetTransactionChecker(checkTransaction)
 	if err := n.p.Start(); err != nil {
 		panic(fmt.Sprintf("sim: %s: %v", n.name, err))
 	}
@@ -139,6 +143,10 @@ func (n *producerNode) sendOne(epoch int) {
 	n.rr++
 	id := fmt.Sprintf("p%d-%d", n.id, n.next)
 	n.next++
+	if n.w.rng.Intn(100) < n.w.params.TxPercent {
+		n.transact(epoch, id, mq)
+		return
+	}
 	n.attempt(epoch, id, mq, true)
 }
 
@@ -328,7 +336,16 @@ func (n *consumerNode) pull(epoch int, mq client.MessageQueue, pulls int) {
 		q := queueOf(mq)
 		for _, m := range res.Messages {
 			id := string(m.Body)
-			n.w.rec.Read(n.id, simGroup, q, m.QueueOffset, id, start, end)
+			if b := n.w.brokerNamed(mq.BrokerName); b != nil && b.clock != nil {
+				lo, hi := b.storedWithin(m.CommitLogOffset, m.StoreTimestampMs)
+				n.w.rec.ReadCopy(n.id, simGroup, q, m.QueueOffset, id, start, end, linearizability.Copy{ID: m.CommitLogOffset, StoredFromNs: lo, StoredToNs: hi})
+			} else {
+				n.w.rec.Read(n.id, simGroup, q, m.QueueOffset, id, start, end)
+			}
+			if n.w.received == nil {
+				n.w.received = map[string]bool{}
+			}
+			n.w.received[id] = true
 			n.w.hashEvent("read %s %s %d", key, id, m.QueueOffset)
 		}
 		switch res.Status {

@@ -54,6 +54,11 @@ type World struct {
 	stopWorkload  bool
 	livenessStart int64 // virtual ns
 	nextSeed      uint64
+	// promised maps the ids of promised deliveries (committed
+	// transactions) to their notBefore time; received holds every id a
+	// consumer read.
+	promised map[string]int64
+	received map[string]bool
 }
 
 // newWorld builds the cluster of a seed, nothing started yet.
@@ -119,6 +124,34 @@ func (w *World) hashEvent(format string, args ...any) {
 	w.trace.Write([]byte{'\n'})
 }
 
+// storedWithin bounds when the record at physOffset of broker b, stamped
+// storeMs by its clock and read now, was stored: through the offsets its
+// clock has had, and through every machine crash it recovered from (a
+// record below the cut survived the crash, one above it came after).
+func (b *brokerNode) storedWithin(physOffset, storeMs int64) (lo, hi int64) {
+	stored := time.UnixMilli(storeMs)
+	from, to := b.clock.sharedTimes(stored, stored.Add(time.Millisecond))
+	lo, hi = from.UnixNano(), to.UnixNano()
+	for _, l := range b.losses {
+		if physOffset < l.cutOffset {
+			hi = min(hi, l.crashNs)
+		} else {
+			lo = max(lo, l.restartNs)
+		}
+	}
+	return lo, max(lo, hi)
+}
+
+// brokerNamed returns the broker called name, or nil.
+func (w *World) brokerNamed(name string) *brokerNode {
+	for _, b := range w.brokers {
+		if b.name == name {
+			return b
+		}
+	}
+	return nil
+}
+
 // nodeEnv builds a node's view of the world.
 func (w *World) nodeEnv(host string, clock *nodeClock, fs env.FS) env.Env {
 	return env.Env{Clock: clock, FS: fs, Rand: env.NewSeededRand(w.splitSeed()), Net: w.net.Host(host)}
@@ -171,6 +204,19 @@ type brokerNode struct {
 	b     *broker.Broker
 	// lastStartErr is why the last start failed.
 	lastStartErr error
+	// losses are the machine crashes the broker recovered from, with
+	// where recovery cut its CommitLog.
+	losses []loss
+	// lostAt is the time of a machine crash not yet recovered from.
+	lostAt int64
+}
+
+// loss is a machine crash of a broker and what recovery kept: every record
+// below cutOffset was stored before crashNs, every record at or above it
+// after restartNs.
+type loss struct {
+	crashNs, restartNs int64
+	cutOffset          int64
 }
 
 func (n *brokerNode) config() broker.Config {
@@ -179,7 +225,7 @@ func (n *brokerNode) config() broker.Config {
 	cfg.ListenAddr = fmt.Sprintf("%s:%d", n.host, brokerPort)
 	cfg.BrokerIP1 = mustAddr(n.host)
 	cfg.NamesrvAddrs = n.w.nameServerAddrs()
-	cfg.Logger = quiet
+	cfg.Logger = quiet.With("node", n.name)
 	cfg.RegisterPeriod = 5 * time.Second
 	cfg.Store.Logger = quiet
 	cfg.Store.CommitLog.SegmentSizeBytes = 256 << 10
@@ -196,6 +242,8 @@ func (n *brokerNode) config() broker.Config {
 		cfg.Store.CommitLog.FlushMode = commitlog.FlushSync
 	}
 	cfg.Store.PlantedBug = n.w.bug
+	cfg.Transaction.CheckInterval = txCheckInterval
+	cfg.Transaction.Timeout = txTimeout
 	return cfg
 }
 
@@ -209,6 +257,10 @@ func (n *brokerNode) start() bool {
 	}
 	b, err := broker.New(n.w.nodeEnv(n.host, n.clock, n.fs), n.config())
 	if err == nil {
+		if n.lostAt != 0 {
+			n.losses = append(n.losses, loss{crashNs: n.lostAt, restartNs: n.w.now(), cutOffset: b.Store().CommitLogMaxOffset()})
+			n.lostAt = 0
+		}
 		err = b.Start()
 	}
 	if err != nil {
@@ -228,6 +280,9 @@ func (n *brokerNode) crash(machine bool) {
 	n.w.net.CrashHost(n.host)
 	if machine {
 		n.fs.CrashMachine(n.w.splitSeed(), env.CrashOptions{TornPage: n.w.params.TornPages})
+		if n.lostAt == 0 {
+			n.lostAt = n.w.now()
+		}
 		n.w.machineCrash = true
 	} else {
 		n.fs.CrashProcess()

@@ -72,6 +72,9 @@ func TestDefaultIsRocketMQs(t *testing.T) {
 		"registerBrokerTimeoutMills":        "6000",
 		"flushConsumerOffsetInterval":       "5000",
 		"channelExpiredTimeout":             "120000",
+		"transactionCheckInterval":          "60000",
+		"transactionTimeOut":                "6000",
+		"transactionCheckMax":               "15",
 	}
 	require.Equal(t, want, c.Properties())
 }

@@ -61,6 +61,9 @@
 //	registerBrokerTimeoutMills           ms                     6000
 //	flushConsumerOffsetInterval          ms                     5000
 //	channelExpiredTimeout                ms                     120000
+//	transactionCheckInterval             ms                     60000         check-back period
+//	transactionTimeOut                   ms                     6000          first check after
+//	transactionCheckMax                  checks 1..1000         15            then discarded
 //
 // Periods and timeouts are 1 ms to one day: 0 is refused because the
 // components read a zero duration as their default, not as RocketMQ does.

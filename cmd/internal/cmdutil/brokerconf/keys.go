@@ -181,7 +181,17 @@ var keys = []key{
 	millisKey("registerBrokerTimeoutMills", func(c *Config) *time.Duration { return &c.Broker.RegisterTimeout }),
 	millisKey("flushConsumerOffsetInterval", func(c *Config) *time.Duration { return &c.Broker.FlushOffsetInterval }),
 	millisKey("channelExpiredTimeout", func(c *Config) *time.Duration { return &c.Broker.ChannelExpiredTimeout }),
+
+	// Transactions.
+	millisKey("transactionCheckInterval", func(c *Config) *time.Duration { return &c.Broker.Transaction.CheckInterval }),
+	millisKey("transactionTimeOut", func(c *Config) *time.Duration { return &c.Broker.Transaction.Timeout }),
+	intKey("transactionCheckMax", false, 1, maxTransactionChecks, func(c *Config) *int { return &c.Broker.Transaction.CheckMax }),
 }
+
+// maxTransactionChecks bounds transactionCheckMax: each check re-appends
+// the half message, so a thousand checks of one message are already far
+// past any use.
+const maxTransactionChecks = 1000
 
 func nonEmpty(key, value string) (string, error) {
 	if value == "" {

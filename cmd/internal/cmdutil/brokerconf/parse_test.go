@@ -121,6 +121,9 @@ func TestEveryKey(t *testing.T) {
 		{"registerBrokerTimeoutMills=24000", "", func(t *testing.T, c Config) { require.Equal(t, 24*time.Second, c.Broker.RegisterTimeout) }},
 		{"flushConsumerOffsetInterval=1000", "", func(t *testing.T, c Config) { require.Equal(t, time.Second, c.Broker.FlushOffsetInterval) }},
 		{"channelExpiredTimeout=30000", "", func(t *testing.T, c Config) { require.Equal(t, 30*time.Second, c.Broker.ChannelExpiredTimeout) }},
+		{"transactionCheckInterval=30000", "", func(t *testing.T, c Config) { require.Equal(t, 30*time.Second, c.Broker.Transaction.CheckInterval) }},
+		{"transactionTimeOut=3000", "", func(t *testing.T, c Config) { require.Equal(t, 3*time.Second, c.Broker.Transaction.Timeout) }},
+		{"transactionCheckMax=5", "", func(t *testing.T, c Config) { require.Equal(t, 5, c.Broker.Transaction.CheckMax) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.line, func(t *testing.T) {
@@ -141,6 +144,9 @@ func TestEveryKey(t *testing.T) {
 func TestBadValues(t *testing.T) {
 	cases := []string{
 		"brokerClusterName=",
+		"transactionCheckMax=0",
+		"transactionCheckMax=1001",
+		"transactionTimeOut=0",
 		"brokerName=a b",
 		"brokerName=" + strings.Repeat("x", maxNameBytes+1),
 		"brokerId=-1",
