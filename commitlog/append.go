@@ -122,6 +122,9 @@ func (l *Log) AppendBatch(msgs []Message) ([]AppendResult, error) {
 
 // appendLocked writes one validated record. l.mu is held.
 func (l *Log) appendLocked(m *Message, size int, crc uint32) (AppendResult, error) {
+	if l.rawPending != 0 {
+		return AppendResult{}, fmt.Errorf("%w: %d bytes at %d", ErrRawPending, l.rawPending, l.MaxOffset())
+	}
 	seg, err := l.q.SegmentForWrite(l.emptyStart.Load())
 	if err != nil {
 		return AppendResult{}, fmt.Errorf("commitlog: opening a segment for writing: %w", err)

@@ -150,11 +150,15 @@
 //     bytes can never be read back as records.
 //   - A Durable waiter completes with nil only when FlushedOffset has reached
 //     its end offset; at most MaxPendingFlushWaiters are pending.
+//   - Replicated bytes (AppendRaw, a slave's copy of its master's log) are
+//     published whole record by whole record, so MaxOffset stays a record
+//     boundary; the bytes of a record still arriving wait past it, up to
+//     RawEnd, and no Append runs while any wait.
 //
 // # Concurrency
 //
-// One append mutex serializes Append, AppendBatch, TruncateTo, Recover and
-// the queue offset table; the body CRC is computed before taking it. Readers
+// One append mutex serializes Append, AppendBatch, AppendRaw, TruncateTo,
+// Recover and the queue offset table; the body CRC is computed before taking it. Readers
 // (ReadRecord, Slice, ReadAvailable) take no lock of the log: each holds a
 // reference on its segment and reads only below the segment's published
 // write position, which the writer stores after the bytes. Flushing runs

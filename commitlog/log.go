@@ -76,6 +76,10 @@ type Log struct {
 	// (a new log starts at 0; a log truncated to its first segment's start
 	// restarts there).
 	emptyStart atomic.Int64
+	// rawPending counts the bytes of a replicated record not yet complete,
+	// stored past the last segment's published end (see AppendRaw);
+	// guarded by mu.
+	rawPending int64
 
 	fl flusher
 }
@@ -193,6 +197,7 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.state.Store(stateClosed)
+	l.discardPendingLocked()
 	l.mu.Unlock()
 
 	waiters := l.closeFlusher()

@@ -195,6 +195,7 @@ func (l *Log) truncateTo(physOffset int64) ([]flushWaiter, error) {
 	if err := l.checkWritable(); err != nil {
 		return nil, err
 	}
+	l.discardPendingLocked()
 	minOffset, maxOffset := l.MinOffset(), l.MaxOffset()
 	switch {
 	case physOffset < minOffset:

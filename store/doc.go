@@ -55,6 +55,19 @@
 // error; a corrupt record ends the log at the last valid record before it,
 // and the reason is logged and kept in RecoveryReport.
 //
+// # Replication
+//
+// A master streams its CommitLog to slaves raw (ReadCommitLog); with a
+// Replicator installed (SetReplicator, SYNC_MASTER) a waiting put also
+// waits for a slave's acknowledgement, in parallel with a sync flush, and
+// reports FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE when it does not come;
+// the record is stored either way. A slave appends its master's bytes
+// verbatim (AppendReplica), publishing whole records only, dispatches them
+// for itself under its own flush mode and lets its queue offsets follow the
+// replicated records, so that once promoted it never hands out an offset
+// twice. TruncateTo cuts the CommitLog, the ConsumeQueues and the index
+// back to a record boundary when histories part.
+//
 // # Retention
 //
 // Every CleanResourceInterval the store deletes CommitLog segments older

@@ -95,9 +95,18 @@ func (s *Store) PutBatch(msgs []commitlog.Message, done func(PutResult)) {
 }
 
 // settle completes a stored put: at once under async flush, after group
-// commit under sync flush (unless the message asked not to wait). Dispatch
-// runs first, so a consumer can read what a producer was told is stored.
+// commit under sync flush (unless the message asked not to wait), and on a
+// master with a replicator also after a slave's acknowledgement (see
+// SetReplicator). Dispatch runs first, so a consumer can read what a
+// producer was told is stored.
 func (s *Store) settle(res PutResult, endOffset int64, wait bool, done func(PutResult)) {
+	if r := s.replicatorOrNil(); r != nil {
+		r.Appended(endOffset)
+		if wait {
+			s.settleReplicated(r, res, endOffset, done)
+			return
+		}
+	}
 	if s.cfg.CommitLog.FlushMode != commitlog.FlushSync {
 		s.kickDispatch()
 		done(res)

@@ -53,6 +53,8 @@ type Store struct {
 	dispatch dispatcher
 
 	listener atomic.Pointer[ArrivalListener]
+	// replicator is the master's replication (SetReplicator), or nil.
+	replicator atomic.Pointer[Replicator]
 
 	// bgMu is held (read) by timer callbacks while they work and (write) by
 	// Close, so no background work touches files after Close returns.
