@@ -48,6 +48,9 @@ type parkPolicy interface {
 	// rebuild writes into q.out the message to put for a due record and
 	// reports true, or logs why the record is dropped and reports false.
 	rebuild(q *parkedQueue, rec *commitlog.Record, nowMs int64) bool
+	// hops reports whether a due record may be put back into the parked
+	// topic itself rather than delivered.
+	hops() bool
 }
 
 // parkedTopic delivers the messages parked in a system topic whose queues
@@ -67,6 +70,10 @@ type parkedTopic struct {
 	policy parkPolicy
 	// host returns the store host written into the messages put.
 	host func() netip.AddrPort
+	// check skips, in each queue's first pass after start, the messages
+	// delivered before a crash (delay_redeliver.go); nil without the
+	// message index.
+	check *redeliveryCheck
 	// path is the progress file; keyBase is the key of queue 0 in it.
 	path    string
 	keyBase int32
@@ -107,14 +114,19 @@ type parkedQueue struct {
 	putAt   int64 // queue offset of the message being put
 	failing bool  // the last put failed (its failures are logged once)
 
-	// Used by the running round only.
-	tags      []int64
-	out       commitlog.Message
-	props     []byte
-	lastTopic string // the previous real topic, reused to spare a string
-	runFn     func()
-	onPutFn   func(store.PutResult)
-	captureFn store.TagFilter
+	// Used by the running round only (set before the first one).
+	checking   bool    // in the first pass: look for copies before putting
+	checkUntil int64   // the queue's end at start: the first pass ends there
+	checkMiss  bool    // the last lookup found no copy
+	skipped    int     // messages the first pass found delivered
+	candidates []int64 // deliveredBefore's matching copies, reused
+	tags       []int64
+	out        commitlog.Message
+	props      []byte
+	lastTopic  string // the previous real topic, reused to spare a string
+	runFn      func()
+	onPutFn    func(store.PutResult)
+	captureFn  store.TagFilter
 }
 
 // progress pairs a queue offset with the CommitLog end of the last record
@@ -126,10 +138,11 @@ type progress struct {
 
 // newParkedTopic builds a topic's queues, one per step, queue i waiting
 // steps[i].
-func newParkedTopic(b *Broker, name, topic string, steps []time.Duration, policy parkPolicy, path string, keyBase int32) *parkedTopic {
+func newParkedTopic(b *Broker, name, topic string, steps []time.Duration, policy parkPolicy, path string, keyBase int32,
+	check *redeliveryCheck) *parkedTopic {
 	t := &parkedTopic{
 		name: name, topic: topic, store: b.store, clock: b.env.Clock, fs: b.env.FS, log: b.log,
-		policy: policy, host: b.storeHostNow, path: path, keyBase: keyBase,
+		policy: policy, host: b.storeHostNow, check: check, path: path, keyBase: keyBase,
 		extra: map[int32]int64{}, written: map[int32]int64{},
 	}
 	for i, step := range steps {
@@ -237,6 +250,9 @@ func (q *parkedQueue) run() {
 func (q *parkedQueue) readAndDeliver(batch int, budget *int) (roundNext, time.Duration) {
 	t := q.t
 	offset := q.current()
+	if q.checking && offset >= q.checkUntil {
+		q.endCheck("caught up")
+	}
 	q.tags = q.tags[:0]
 	r := t.store.Get(t.topic, q.queueID, offset, batch, q.captureFn)
 	defer r.Release()
@@ -301,6 +317,12 @@ func (q *parkedQueue) deliverFound(r *store.GetResult, budget *int) (roundNext, 
 		}
 		*budget--
 		if !t.policy.rebuild(q, &rec, nowMs) {
+			q.advance(queueOffset+1, nil)
+			continue
+		}
+		if q.deliveredBefore(&rec, queueOffset) {
+			// The copy survived the crash, so recovery made it durable:
+			// the progress may pass it without waiting for a flush.
 			q.advance(queueOffset+1, nil)
 			continue
 		}
@@ -376,6 +398,11 @@ func (q *parkedQueue) settle(queueOffset int64, res store.PutResult) putOutcome 
 	switch {
 	case res.Status.Stored():
 		q.advance(queueOffset+1, &res)
+		if q.checkMiss {
+			// Copies come in queue order: none past this one was stored
+			// before the start.
+			q.endCheck("a message had no copy")
+		}
 		return putDelivered
 	case res.Status == store.PutMessageIllegal || res.Status == store.PutPropertiesSizeExceeded:
 		t.log.Error("broker: a parked message cannot be stored; dropped", "service", t.name, "queue", q.queueID,

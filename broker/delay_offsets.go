@@ -23,7 +23,8 @@ const timerOffsetFile = "timerOffset.json"
 // at the maximum. A queue missing from the file starts at its minimum.
 // Keys that name no queue of the topic are kept as they are and written
 // back. A file that cannot be read is an error: the broker does not start
-// rather than deliver everything again.
+// rather than deliver everything again. Every queue with messages past its
+// offset begins its redelivery check (delay_redeliver.go).
 func (t *parkedTopic) loadOffsets() error {
 	table, _, err := configfile.LoadDelayOffsets(t.fs, t.path)
 	if err != nil {
@@ -56,6 +57,7 @@ func (t *parkedTopic) loadOffsets() error {
 		q.offset = corrected
 		q.durable = corrected
 		q.mark = progress{offset: corrected}
+		q.beginCheck(maxOffset)
 	}
 	return nil
 }

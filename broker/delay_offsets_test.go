@@ -34,7 +34,7 @@ func FuzzDelayOffsetFile(f *testing.F) {
 	levels := r.cfg.Store.DelayLevels
 	path := "/fuzz/" + configfile.DelayOffsetFile
 	load := func() (*parkedTopic, error) {
-		pt := newParkedTopic(r.b, "delay", store.ScheduleTopic, levels, levelPolicy{}, path, 1)
+		pt := newParkedTopic(r.b, "delay", store.ScheduleTopic, levels, levelPolicy{}, path, 1, nil)
 		return pt, pt.loadOffsets()
 	}
 

@@ -91,6 +91,32 @@ func (b *Broker) parkDelayed(m *commitlog.Message) {
 	m.Properties = commitlog.AppendProperty(m.Properties, propertyTimerOutMs, strconv.FormatInt(targetMs, 10))
 }
 
+// laterDelivery reports whether a message with properties props would be
+// parked by parkDelayed, and the property that asks for it: DELAY naming a
+// level (when levels are configured), or the timer property that names a
+// time at least timerPrecision ahead. A batch is refused when it asks for
+// this (see checkSend): its messages are stored as they come.
+func (b *Broker) laterDelivery(props []byte) (string, bool) {
+	ask := scanParkProperties(props)
+	if _, ok := ask.delayLevel(); ok {
+		return commitlog.PropertyDelayLevel, len(b.cfg.Store.DelayLevels) > 0
+	}
+	if !ask.timer || ask.timerOut {
+		return "", false
+	}
+	nowMs := b.env.Clock.Now().UnixMilli()
+	targetMs, ok := ask.targetMs(nowMs)
+	if !ok || satSub(targetMs, nowMs) < timerPrecision.Milliseconds() {
+		return "", false
+	}
+	for k, name := range timerTriggers {
+		if ask.triggers[k] != nil {
+			return name, true
+		}
+	}
+	panic("broker: a timer asked for without a timer property")
+}
+
 // parkAsk is what a message's properties ask of parkDelayed, read in one
 // pass: every send goes through it, and most messages ask nothing.
 type parkAsk struct {

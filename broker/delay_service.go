@@ -33,11 +33,12 @@ func newDelayService(b *Broker) (*delayService, error) {
 		return nil, err
 	}
 	root := b.cfg.Store.RootDir
+	check := newRedeliveryCheck(b.store, b.cfg.Store.MessageIndexEnable)
 	d := &delayService{
 		levels: newParkedTopic(b, "delay", store.ScheduleTopic, b.cfg.Store.DelayLevels, levelPolicy{},
-			configfile.FilePath(root, configfile.DelayOffsetFile), 1),
+			configfile.FilePath(root, configfile.DelayOffsetFile), 1, check),
 		timer: newParkedTopic(b, "timer", TimerTopic, timerSteps(), timerPolicy{},
-			configfile.FilePath(root, timerOffsetFile), 0),
+			configfile.FilePath(root, timerOffsetFile), 0, check),
 	}
 	if err := d.levels.loadOffsets(); err != nil {
 		return nil, err
@@ -123,3 +124,5 @@ func (levelPolicy) dueMs(q *parkedQueue, rec *commitlog.Record, tagCode int64, t
 func (levelPolicy) rebuild(q *parkedQueue, rec *commitlog.Record, _ int64) bool {
 	return q.restore(rec, levelDeliveryDrops)
 }
+
+func (levelPolicy) hops() bool { return false }

@@ -127,9 +127,10 @@ func TestDelayProgressSurvivesACleanRestart(t *testing.T) {
 	require.Len(t, r.bodies("T", 0), 10, "nothing delivered twice")
 }
 
-// After a process crash the deliveries since the last persisted progress
-// happen again (RocketMQ's at-least-once), and none is lost.
-func TestDelayProcessCrashRedeliversAtLeastOnce(t *testing.T) {
+// After a process crash the deliveries of messages without UNIQ_KEY since
+// the last persisted progress happen again (RocketMQ's at-least-once: there
+// is no key to find their copies by), and none is lost.
+func TestDelayProcessCrashRedeliversKeylessAtLeastOnce(t *testing.T) {
 	r := newDelayRig(t, func(c *Config) {
 		c.Store.DelayLevels = []time.Duration{time.Second}
 		c.FlushDelayOffsetInterval = time.Hour

@@ -51,12 +51,18 @@
 //
 // A send is checked as RocketMQ's msgCheck does — the broker is a master
 // with write permission; the topic is valid (at most 127 characters of
-// [%|a-zA-Z0-9_-], SYSTEM_ERROR otherwise), not a system topic producers may
-// not write (NO_PERMISSION), and exists or may be created from the default
-// topic it names (TBW102 with the INHERIT bit, which autoCreateTopicEnable
-// sets; TOPIC_NOT_EXIST otherwise); the queue id is within the topic's (a
-// negative one picks a random writable queue); the body, or the whole batch,
-// is at most maxMessageSize (MESSAGE_ILLEGAL) — and only then stored. The
+// [%|a-zA-Z0-9_-], SYSTEM_ERROR otherwise), not a topic only the broker
+// writes (NO_PERMISSION: SCHEDULE_TOPIC_XXXX, TimerTopic, the transaction
+// topics, SELF_TEST_TOPIC, OFFSET_MOVED_EVENT), and exists or may be created
+// from the default topic it names (TBW102 with the INHERIT bit, which
+// autoCreateTopicEnable sets; TOPIC_NOT_EXIST otherwise); the queue id is
+// within the topic's (a negative one picks a random writable queue); the
+// body, or the whole batch, is at most maxMessageSize (MESSAGE_ILLEGAL) —
+// and only then stored. A batch is refused MESSAGE_ILLEGAL when it is
+// transactional, goes to a retry topic, or asks for a later delivery — DELAY
+// or a timer property on the batch (RocketMQ checks the batch's DELAY) or
+// on any of its messages (RocketMQ's Java producer refuses those; stored as
+// a batch they would come at once); nothing is parked from a batch. The
 // record keeps the producer's sysFlag (a compressed body stays compressed)
 // and properties byte for byte, plus CLUSTER=<brokerClusterName> (replacing
 // one the producer sent), as RocketMQ's SendMessageProcessor does. The answer carries the offset message id,
@@ -217,6 +223,9 @@
 // meanwhile. A round makes at most 1024 puts, then continues on the clock
 // at once. Queues are first read 1 s after Start. Slaves deliver nothing.
 //
+// GET_BROKER_RUNTIME_INFO reports each level's progress as RocketMQ does:
+// scheduleMessageOffset_<level> = "<progress offset>,<max offset>".
+//
 // Progress is the next queue offset of each queue, in delayOffset.json
 // ({"dataVersion":{...},"offsetTable":{<level>:<offset>}}, RocketMQ's file:
 // keys are levels, 1-based) and timerOffset.json (the same format, keys
@@ -229,10 +238,24 @@
 // minimum); keys naming no queue are kept and written back; a file that
 // cannot be parsed (nor its .bak) stops New with an error.
 //
-// Delivery puts first and moves the offset after: a crash between the two,
-// or anywhere after the last write of the progress file, delivers the
-// messages since that write again when the broker restarts (at least once,
-// as RocketMQ; after a clean Close, exactly once).
+// Delivery puts first and moves the offset after, so after a crash the
+// progress file may lag the deliveries made since it was last written
+// (RocketMQ then delivers those again). Apogee delivers each message once
+// across restarts and crashes: in each queue's first pass after start, a
+// due message is delivered only if the store holds no copy made from it
+// before — looked up in the message index by its UNIQ_KEY in REAL_TOPIC
+// (and in TimerTopic, for a hop), among records stored after it (from a
+// minute before its store time on) with its born time, body and real queue,
+// each copy matched to one parked message. A copy found is skipped. As a
+// queue puts in order, one message at a time, the pass ends at the first
+// message that has no copy and is then stored, or at the first one parked
+// after the start: it costs one lookup (two for a timer message) per
+// message delivered between the last progress write and the crash, plus
+// one per queue, and nothing afterwards. A machine crash that took back a
+// copy (async flush) took back every later copy of its queue too: those
+// are delivered again, once. A copy is found only through the index:
+// with messageIndexEnable=false, or for a message without UNIQ_KEY,
+// delivery after a crash is at least once, as in RocketMQ.
 //
 // # Retry and dead letters
 //
@@ -252,8 +275,16 @@
 // without write permission answers NO_PERMISSION, a slave
 // SERVICE_NOT_AVAILABLE, an offset where no record starts or a failed put
 // SYSTEM_ERROR, and a group with retryQueueNums 0 SUCCESS without storing
-// anything. A consumer's own resend to %RETRY%<group> (SEND_MESSAGE, the Go
-// client's fallback when the send-back fails) is stored as any send.
+// anything.
+//
+// A consumer's own resend to %RETRY%<group> (SEND_MESSAGE, the official
+// clients' fallback when the send-back fails, with reconsumeTimes already
+// incremented) follows RocketMQ's handleRetryAndDLQ: the group must exist or
+// be creatable (SUBSCRIPTION_GROUP_NOT_EXIST otherwise), and a message whose
+// reconsumeTimes is past maxReconsumeTimes (the header's, else the group's
+// retryMaxTimes; RocketMQ 5's comparison) is stored in %DLQ%<group> at once,
+// without DELAY, with an Info log line. Other resends are stored as any
+// send, parked by their DELAY.
 //
 // # Invariants
 //
@@ -271,5 +302,8 @@
 //   - A parked message is never stored in its real topic before its due
 //     time (timer messages: before their time less 1 s), and the progress
 //     files never name an offset past a delivered copy that is not durable.
+//   - While the message index is on, a parked message with a UNIQ_KEY has
+//     at most one copy made from it across restarts and crashes (a machine
+//     crash that may tear index pages needs messageIndexSafe as well).
 //   - Each parked queue has at most one pending timer.
 package broker

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/apogeemq/apogee/remoting"
+	"github.com/apogeemq/apogee/store"
 )
 
 // brokerVersion is the MQVersion Apogee answers as (V4_9_4's ordinal, the
 // 4.x release whose protocol it speaks).
 const (
-	brokerVersion     = 413
+	brokerVersion     = 401
 	brokerVersionDesc = "V4_9_4"
 )
 
@@ -53,9 +54,23 @@ func (b *Broker) runtimeInfo(_ remoting.Peer, req *remoting.Command, reply func(
 	if u, err := b.env.FS.Usage(b.cfg.Store.RootDir); err == nil {
 		t["commitLogDiskRatio"] = strconv.FormatFloat(u.UsedRatio(), 'f', 4, 64)
 	}
+	b.scheduleRuntimeInfo(t)
 	resp := remoting.NewResponse(req, remoting.ResSuccess, "")
 	resp.Body = remoting.AppendKVTableJSON(nil, &remoting.KVTable{Table: t})
 	reply(resp)
+}
+
+// scheduleRuntimeInfo adds the delivery progress of each delay level as
+// RocketMQ's ScheduleMessageService.buildRunningStats reports it:
+// scheduleMessageOffset_<level> = "<progress offset>,<max offset>" of the
+// level's SCHEDULE_TOPIC_XXXX queue. RocketMQ lists the levels its offset
+// table holds (those delivered to since the file was first written);
+// Apogee lists every configured level.
+func (b *Broker) scheduleRuntimeInfo(t map[string]string) {
+	for i, offset := range b.delay.levels.offsets() {
+		maxOffset := b.store.MaxOffsetInQueue(store.ScheduleTopic, int32(i))
+		t["scheduleMessageOffset_"+strconv.Itoa(i+1)] = strconv.FormatInt(offset, 10) + "," + strconv.FormatInt(maxOffset, 10)
+	}
 }
 
 // formatRuntime writes an uptime as RocketMQ does.

@@ -91,6 +91,14 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 				fmt.Sprintf("message %d of the batch: body size %d over the maximum %d", i, len(e.Body), b.cfg.MaxMessageSize)))
 			return
 		}
+		if name, ok := b.laterDelivery(e.Properties); ok {
+			// RocketMQ's Java producer refuses these before sending
+			// ("TimeDelayLevel is not supported for batching"); the Go
+			// client does not, and the delay would be ignored.
+			reply(remoting.NewResponse(req, remoting.ResMessageIllegal,
+				fmt.Sprintf("message %d of the batch carries %s: a batch of messages cannot be delayed", i, name)))
+			return
+		}
 		msgs[i] = commitlog.Message{
 			Topic:           h.Topic,
 			QueueID:         queueID,
@@ -138,6 +146,11 @@ func (b *Broker) checkSend(p remoting.Peer, h *remoting.SendMessageRequestHeader
 		// As RocketMQ's CommitLog refuses it: a batch is not parked.
 		return tc, remoting.ResMessageIllegal, "a batch of messages cannot be transactional"
 	}
+	if batch {
+		if code, remark := b.checkBatchTarget(h); code != remoting.ResSuccess {
+			return tc, code, remark
+		}
+	}
 	tc, ok := b.topics.get(h.Topic)
 	if !ok {
 		var code int32
@@ -157,7 +170,30 @@ func (b *Broker) checkSend(p remoting.Peer, h *remoting.SendMessageRequestHeader
 	if tc.WriteQueueNums <= 0 {
 		return tc, remoting.ResNoPermission, fmt.Sprintf("the topic[%s] has no write queue", h.Topic)
 	}
+	if !batch && isRetryTopic(h.Topic) {
+		// A consumer's resend of a message it failed to consume.
+		return b.retrySendTarget(h, tc)
+	}
 	return tc, remoting.ResSuccess, ""
+}
+
+// checkBatchTarget refuses, with MESSAGE_ILLEGAL, the batches RocketMQ's
+// broker refuses: one to a retry topic (RocketMQ 5's sendBatchMessage: a
+// resend goes one message at a time, through the dead-letter check), and
+// one whose properties ask for a later delivery (CommitLog.asyncPutMessages
+// checks the batch's DELAY; Apogee also the timer properties, since a
+// batch is never parked and its messages would come at once).
+func (b *Broker) checkBatchTarget(h *remoting.SendMessageRequestHeader) (int32, string) {
+	if isRetryTopic(h.Topic) {
+		return remoting.ResMessageIllegal, fmt.Sprintf("batch request does not support retry group %s", h.Topic)
+	}
+	if h.Properties == "" {
+		return remoting.ResSuccess, ""
+	}
+	if name, ok := b.laterDelivery([]byte(h.Properties)); ok {
+		return remoting.ResMessageIllegal, fmt.Sprintf("a batch of messages cannot be delayed: the batch carries %s", name)
+	}
+	return remoting.ResSuccess, ""
 }
 
 // autoCreateTopic creates an unknown topic on its first send: a retry topic

@@ -189,3 +189,47 @@ func (b *Broker) sendBackTopic(topic string, queues int32, sysFlag int32) (confi
 	}
 	return got, nil
 }
+
+// retrySendTarget applies RocketMQ's handleRetryAndDLQ to a send to
+// %RETRY%<group> that checkSend has passed — the official clients' resend
+// of a message whose send-back failed, with reconsumeTimes already counting
+// the failed attempt. The group must exist or be creatable
+// (SUBSCRIPTION_GROUP_NOT_EXIST otherwise). When reconsumeTimes is past
+// maxReconsumeTimes (the header's when it carries one, else the group's
+// retryMaxTimes) the message goes to %DLQ%<group> instead: h's topic and
+// queue are changed to the dead-letter topic's (created as a send-back
+// creates it) and DELAY is dropped, so that it is stored at once. RocketMQ
+// 5 compares with > as here, counting the client's increment; 4.x compared
+// with >=, which sent a resent message to the dead letters one retry
+// earlier than a send-back. (RocketMQ 5 also dead-letters at once for a
+// group that holds orderly locks; Apogee does not.)
+func (b *Broker) retrySendTarget(h *remoting.SendMessageRequestHeader, tc configfile.TopicConfig) (configfile.TopicConfig, int32, string) {
+	group := h.Topic[len(RetryGroupPrefix):]
+	g, found, err := b.groups.findOrCreate(group, b.cfg.AutoCreateSubscriptionGroup && ValidateGroup(group) == nil)
+	switch {
+	case err != nil:
+		return tc, remoting.ResSystemError, err.Error()
+	case !found:
+		return tc, remoting.ResSubscriptionGroupNotExist, fmt.Sprintf("subscription group not exist, %s", group)
+	}
+	maxTimes := g.RetryMaxTimes
+	if h.MaxReconsumeTimes != remoting.MaxReconsumeTimesUnset {
+		maxTimes = h.MaxReconsumeTimes
+	}
+	if h.ReconsumeTimes <= maxTimes {
+		return tc, remoting.ResSuccess, ""
+	}
+	dlq := DLQGroupPrefix + group
+	dtc, err := b.sendBackTopic(dlq, dlqQueueNums, 0)
+	if err != nil {
+		return tc, remoting.ResSystemError, fmt.Sprintf("topic[%s] not exist: %v", dlq, err)
+	}
+	props := []byte(h.Properties)
+	uniq, _ := commitlog.PropertyValue(props, commitlog.PropertyUniqKey)
+	b.log.Info("broker: resent message sent to the dead-letter queue", "dlq", dlq, "group", group,
+		"uniqKey", string(uniq), "reconsumeTimes", h.ReconsumeTimes, "maxReconsumeTimes", maxTimes)
+	h.Topic = dlq
+	h.QueueID = int32(b.env.Rand.Intn(dlqQueueNums))
+	h.Properties = string(commitlog.AppendWithout(make([]byte, 0, len(props)), props, commitlog.PropertyDelayLevel))
+	return dtc, remoting.ResSuccess, ""
+}

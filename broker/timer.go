@@ -88,3 +88,5 @@ func (timerPolicy) rebuild(q *parkedQueue, rec *commitlog.Record, nowMs int64) b
 	}
 	return q.restore(rec, timerDeliveryDrops)
 }
+
+func (timerPolicy) hops() bool { return true }

@@ -30,11 +30,14 @@ const (
 	topicCharsetPattern = "^[%|a-zA-Z0-9_-]+$"
 )
 
-// notAllowedSendTopics are the system topics producers may not send to
-// (TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET).
+// notAllowedSendTopics are the system topics producers may not send to:
+// RocketMQ's TopicValidator.NOT_ALLOWED_SEND_TOPIC_SET, and TimerTopic,
+// which only the broker writes (a message sent there would be delivered by
+// the timer service to whatever REAL_TOPIC it names).
 var notAllowedSendTopics = map[string]bool{
 	store.ScheduleTopic: true, TransHalfTopic: true, TransOpHalfTopic: true,
 	TransCheckMaxTopic: true, SelfTestTopic: true, OffsetMovedEvent: true,
+	TimerTopic: true,
 }
 
 // ValidateTopic checks a topic name as RocketMQ's TopicValidator does: not

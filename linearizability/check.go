@@ -69,6 +69,7 @@ func Check(r *Recorder, cfg Config) Report {
 		rep.Violations = append(rep.Violations, lostViolations...)
 	}
 	rep.Violations = append(rep.Violations, ix.early(cfg.EarlySlack)...)
+	rep.Violations = append(rep.Violations, ix.twice(cfg.Durable, rep.Duplicates)...)
 	rep.Violations = append(rep.Violations, ix.order()...)
 	rep.Violations = append(rep.Violations, ix.offsetRegressions(cfg.Durable)...)
 	ix.duplicates(rep.Duplicates)

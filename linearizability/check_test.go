@@ -456,7 +456,7 @@ func TestPromisedDeliveries(t *testing.T) {
 	// named the parked copy's offset), promised for delivery from 5000.
 	delayed := func(r *Recorder) {
 		r.SendStart(0, "d1", 100).End(200, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
-		r.Promise("d1", qa, 5000, 200)
+		r.Promise("d1", qa, Terms{NotBeforeNs: 5000, Once: true}, 200)
 	}
 
 	ok := NewRecorder()
@@ -495,8 +495,8 @@ func TestPromisedDeliveries(t *testing.T) {
 	read(rolledBack, "t1", 300, 400, qa, 0)
 	require.Equal(t, []string{KindPhantom}, kinds(Check(rolledBack, durable)))
 
-	require.Panics(t, func() { NewRecorder().Promise("", qa, 0, 0) })
-	require.Panics(t, func() { NewRecorder().Promise("x", Queue{}, 0, 0) })
+	require.Panics(t, func() { NewRecorder().Promise("", qa, Terms{}, 0) })
+	require.Panics(t, func() { NewRecorder().Promise("x", Queue{}, Terms{}, 0) })
 }
 
 func TestReadCopyNarrowsWhereAReadPlacesAnAppend(t *testing.T) {
@@ -538,7 +538,7 @@ func TestTwoCopiesAtOneOffsetAreTwoAppends(t *testing.T) {
 	r := NewRecorder()
 	ack(r, "m0", 10, 20, qa, 0)
 	r.SendStart(0, "tx", 25).End(30, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
-	r.Promise("tx", qa, 0, 30)
+	r.Promise("tx", qa, Terms{}, 30)
 	r.ReadCopy(1, groupA, qa, 1, "tx", 40, 50, Copy{ID: 100, StoredFromNs: 31, StoredToNs: 39})
 	ack(r, "m2", 60, 70, qa, 2)
 	r.Crash(100, qa.Broker)
@@ -555,7 +555,7 @@ func TestAPromisedCopyLostToACrashMayHaveTakenAnOffset(t *testing.T) {
 	r := NewRecorder()
 	ack(r, "m0", 10, 20, qa, 0)
 	r.SendStart(0, "tx", 25).End(30, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
-	r.Promise("tx", qa, 0, 30)
+	r.Promise("tx", qa, Terms{}, 30)
 	ack(r, "m2", 40, 50, qa, 2) // offset 1 holds the first copy of tx
 	r.Crash(100, qa.Broker)
 	ack(r, "m3", 110, 120, qa, 1)
@@ -564,4 +564,30 @@ func TestAPromisedCopyLostToACrashMayHaveTakenAnOffset(t *testing.T) {
 	read(r, "tx", 200, 210, qa, 2)
 	rep := Check(r, Config{Groups: []string{groupA}})
 	require.True(t, rep.OK, rep.String())
+}
+
+func TestPromisedOnceStoredTwice(t *testing.T) {
+	history := func(once bool) *Recorder {
+		r := NewRecorder()
+		r.SendStart(0, "d1", 100).End(200, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		r.Promise("d1", qa, Terms{NotBeforeNs: 1000, Once: once}, 200)
+		r.ReadCopy(1, groupA, qa, 0, "d1", 1100, 1200, Copy{ID: 4096, StoredFromNs: 1000, StoredToNs: 1050})
+		r.ReadCopy(1, groupA, qa, 1, "d1", 1300, 1400, Copy{ID: 8192, StoredFromNs: 1250, StoredToNs: 1260})
+		r.ReadCopy(1, groupA, qa, 1, "d1", 1500, 1600, Copy{ID: 8192, StoredFromNs: 1250, StoredToNs: 1260}) // a redelivery of one copy
+		return r
+	}
+	rep := Check(history(true), durable)
+	require.Equal(t, []string{KindTwice}, kinds(rep), rep.String())
+	assert.Contains(t, rep.Violations[0].Detail, "d1, promised once, stored 2 times on its queue")
+	assert.Equal(t, 1, rep.Duplicates[CausePromisedAgain])
+
+	asyncCfg := durable
+	asyncCfg.Durable = false
+	rep = Check(history(true), asyncCfg)
+	require.True(t, rep.OK, "a machine crash may have taken the first copy back: counted, not failed")
+	assert.Equal(t, 1, rep.Duplicates[CausePromisedAgain])
+
+	rep = Check(history(false), durable)
+	require.True(t, rep.OK, "a transaction may be committed twice: counted")
+	assert.Equal(t, 1, rep.Duplicates[CausePromisedAgain])
 }

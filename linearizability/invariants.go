@@ -106,6 +106,53 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 	return out, slices.Sorted(maps.Keys(lostIDs))
 }
 
+// twice reports every message promised once that reads found in two
+// stored copies on its queue (told apart by copy id, or by queue offset
+// when reads do not say), under durable; it counts every promised message
+// stored again in dups.
+func (ix *index) twice(durable bool, dups map[string]int) []Violation {
+	type idQueue struct {
+		msgID string
+		queue Queue
+	}
+	type copyKey struct {
+		offset, copyID int64
+	}
+	once := map[idQueue]bool{}
+	promised := map[idQueue]bool{}
+	for _, pr := range ix.h.promises {
+		k := idQueue{pr.msgID, pr.queue}
+		promised[k] = true
+		once[k] = once[k] || pr.once
+	}
+	copies := map[idQueue]map[copyKey]bool{}
+	for i, rd := range ix.h.reads {
+		k := idQueue{rd.msgID, rd.queue}
+		if ix.phantom[i] != "" || !promised[k] {
+			continue
+		}
+		if copies[k] == nil {
+			copies[k] = map[copyKey]bool{}
+		}
+		copies[k][copyKey{rd.queueOffset, rd.copyID}] = true
+	}
+	var out []Violation
+	for _, k := range slices.SortedFunc(maps.Keys(copies), func(a, b idQueue) int {
+		return cmp.Or(strings.Compare(a.msgID, b.msgID), a.queue.Compare(b.queue))
+	}) {
+		n := len(copies[k])
+		if n < 2 {
+			continue
+		}
+		dups[CausePromisedAgain] += n - 1
+		if once[k] && durable {
+			out = append(out, Violation{Kind: KindTwice, Queue: k.queue, Detail: fmt.Sprintf(
+				"%s, promised once, stored %d times on its queue", k.msgID, n)})
+		}
+	}
+	return out
+}
+
 // early reports every first delivery, per group, of a promised message on
 // its queue that came before the promise's notBefore time less slack.
 func (ix *index) early(slack time.Duration) []Violation {

@@ -106,6 +106,7 @@ type promiseRecord struct {
 	msgID       string
 	queue       Queue
 	notBeforeNs int64
+	once        bool
 	atNs        int64
 }
 
@@ -289,22 +290,35 @@ func (r *Recorder) Crash(tNs int64, broker string) {
 	r.h.crashes = append(r.h.crashes, noteRecord{seq: r.nextSeqLocked(), atNs: tNs, node: broker, text: "crash: unflushed data lost"})
 }
 
+// Terms are the terms of a promised delivery (see Promise).
+type Terms struct {
+	// NotBeforeNs, when > 0, is the earliest time a group may receive the
+	// message (less Config.EarlySlack): a delayed message's delivery time.
+	NotBeforeNs int64
+	// Once says the broker must store the message on its queue only once:
+	// a second stored copy is a violation under Config.Durable (a delayed
+	// message the schedule service delivered twice), and without it is
+	// counted as a duplicate (a machine crash lost the first copy after a
+	// group read it). Without Once, second copies are counted (a
+	// transaction committed again after a crash lost its op record).
+	Once bool
+}
+
 // Promise records that at tNs the cluster promised to deliver msgID on q
 // although the producer learns no offset: a transaction whose half message
 // was acknowledged and whose outcome is commit, or an acknowledged delayed
 // message (its answer names the offset of the parked copy, not of the
 // message its consumers will see). Under Config.Durable every required
-// group must receive it on q, as an acknowledged send. With notBeforeNs > 0
-// no group may receive it on q before notBeforeNs (less Config.EarlySlack):
-// a delayed message delivered early. The send itself is recorded as usual,
-// with an unknown outcome on q, so the model lets it take any later offset.
-func (r *Recorder) Promise(msgID string, q Queue, notBeforeNs, tNs int64) {
+// group must receive it on q, as an acknowledged send; t sets when and how
+// often. The send itself is recorded as usual, with an unknown outcome on
+// q, so the model lets it take any later offset.
+func (r *Recorder) Promise(msgID string, q Queue, t Terms, tNs int64) {
 	if msgID == "" || q.IsZero() {
 		panic(fmt.Sprintf("linearizability: Promise of %q on %v: an id and a queue are required", msgID, q))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.h.promises = append(r.h.promises, promiseRecord{seq: r.nextSeqLocked(), msgID: msgID, queue: q, notBeforeNs: notBeforeNs, atNs: tNs})
+	r.h.promises = append(r.h.promises, promiseRecord{seq: r.nextSeqLocked(), msgID: msgID, queue: q, notBeforeNs: t.NotBeforeNs, once: t.Once, atNs: tNs})
 }
 
 // snapshot copies the history so that checks run without the lock.

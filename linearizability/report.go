@@ -26,6 +26,8 @@ const (
 	// KindEarly: a promised message (Recorder.Promise) delivered before
 	// its delivery time.
 	KindEarly = "early"
+	// KindTwice: a message promised once stored twice on its queue.
+	KindTwice = "twice"
 )
 
 // Duplicate causes: the keys of Report.Duplicates.
@@ -40,6 +42,10 @@ const (
 	CauseRedeliveryCrash = "redelivery after broker crash"
 	// CauseRedeliveryRebalance: again, by another client of the group.
 	CauseRedeliveryRebalance = "redelivery to another client (rebalance)"
+	// CausePromisedAgain: a promised message stored again on its queue (a
+	// transaction committed again, a delayed message delivered again after
+	// a machine crash took the first copy).
+	CausePromisedAgain = "promised message stored again"
 	// CauseRedeliverySameClient: again, by the same client (a restart, or a
 	// pull from an offset that was not yet committed).
 	CauseRedeliverySameClient = "redelivery to the same client (restart or retry)"

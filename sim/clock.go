@@ -48,6 +48,20 @@ func (c *nodeClock) jump(d time.Duration) {
 	c.jumps = append(c.jumps, offsetFrom{at: c.base.Now(), offset: c.offset})
 }
 
+// jumpSpan returns the most the clock has run ahead of the shared time
+// and whether it ever stepped back.
+func (c *nodeClock) jumpSpan() (ahead time.Duration, steppedBack bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prev := time.Duration(0)
+	for _, j := range c.jumps {
+		ahead = max(ahead, j.offset)
+		steppedBack = steppedBack || j.offset < prev
+		prev = j.offset
+	}
+	return ahead, steppedBack
+}
+
 // sharedTimes bounds when the node stamped a time in [from, to] with its
 // clock, in shared time. A stamp need not be a reading: a CommitLog keeps
 // its store times monotonic, so after the clock stepped back it repeats

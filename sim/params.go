@@ -29,8 +29,9 @@ type Params struct {
 	SendInterval time.Duration
 	// PullBatch is the consumers' maxMsgNums.
 	PullBatch int32
-	// TxPercent is the share of sends that are transactions.
-	TxPercent int
+	// TxPercent is the share of sends that are transactions, DelayPercent
+	// the share that are delayed messages.
+	TxPercent, DelayPercent int
 
 	// FaultInterval is the mean time between two faults in the safety
 	// phase; Faults weighs their kinds.
@@ -99,6 +100,7 @@ func DrawParams(r env.Rand) Params {
 		Liveness: 120 * time.Second,
 	}
 	p.TxPercent = []int{0, 5, 20, 50}[r.Intn(4)]
+	p.DelayPercent = []int{0, 5, 20}[r.Intn(3)]
 	p.LatencyMax = p.LatencyMin + dur(0, 20*time.Millisecond)
 	if p.Faults.total() == 0 {
 		p.Faults.BrokerProcessCrash = 1
@@ -116,7 +118,7 @@ func (p Params) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "namesrv=%d brokers=%d queues/broker=%d producers=%d consumers=%d flush=%s torn=%t ",
 		p.NameServers, p.Brokers, p.QueuesPerBroker, p.Producers, p.Consumers, flush, p.TornPages)
-	fmt.Fprintf(&b, "latency=%v..%v send=%v pull=%d tx=%d%% faultEvery=%v ", p.LatencyMin, p.LatencyMax, p.SendInterval, p.PullBatch, p.TxPercent, p.FaultInterval)
+	fmt.Fprintf(&b, "latency=%v..%v send=%v pull=%d tx=%d%% delay=%d%% faultEvery=%v ", p.LatencyMin, p.LatencyMax, p.SendInterval, p.PullBatch, p.TxPercent, p.DelayPercent, p.FaultInterval)
 	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d diskerr=%d slow=%d] ",
 		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull, f.DiskErrors, f.SlowDisk)
 	fmt.Fprintf(&b, "safety=%v liveness=%v", p.Safety, p.Liveness)

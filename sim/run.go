@@ -104,6 +104,7 @@ func Run(seed uint64, opts Options) Result {
 		Groups:       []string{simGroup},
 		Topics:       map[string][]string{simGroup: {simTopic}},
 		CheckTimeout: opts.CheckTimeout,
+		EarlySlack:   w.earlySlack(),
 	}
 	res.Report = linearizability.Check(w.rec, res.Check)
 	res.Trace = w.trace.Sum64()

@@ -2,10 +2,13 @@ package sim
 
 import (
 	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/apogeemq/apogee/client"
+	"github.com/apogeemq/apogee/commitlog"
 	"github.com/apogeemq/apogee/linearizability"
+	"github.com/apogeemq/apogee/store"
 )
 
 // Transactions in the workload. Whether a transaction commits is a function
@@ -91,7 +94,7 @@ func (n *producerNode) transact(epoch int, id string, mq client.MessageQueue) {
 				h.End(n.w.now(), linearizability.SendResult{Outcome: linearizability.OutcomeUnknown, Queue: queueOf(mq), Offset: linearizability.NoOffset})
 			}
 			if r.Outcome == linearizability.OutcomeOK {
-				n.w.promise(id, queueOf(mq), 0)
+				n.w.promise(id, queueOf(mq), linearizability.Terms{})
 			}
 		}
 		if r.Outcome != linearizability.OutcomeOK || (plan != txCommit && plan != txRollback) {
@@ -112,8 +115,9 @@ func (n *producerNode) transact(epoch int, id string, mq client.MessageQueue) {
 }
 
 // promise records a promised delivery and keeps it for drained.
-func (w *World) promise(id string, q linearizability.Queue, notBeforeNs int64) {
-	w.rec.Promise(id, q, notBeforeNs, w.now())
+func (w *World) promise(id string, q linearizability.Queue, t linearizability.Terms) {
+	notBeforeNs := t.NotBeforeNs
+	w.rec.Promise(id, q, t, w.now())
 	if w.promised == nil {
 		w.promised = map[string]int64{}
 	}
@@ -139,4 +143,73 @@ func (w *World) promisesKept(durable bool) bool {
 		}
 	}
 	return true
+}
+
+// Delayed messages in the workload use the first levels of RocketMQ's
+// messageDelayLevel, which the simulated brokers keep.
+const maxSimDelayLevel = 3
+
+// simDelayLevels are the brokers' delay levels.
+var simDelayLevels = func() []time.Duration {
+	levels, err := store.ParseDelayLevels(store.DefaultDelayLevels)
+	if err != nil {
+		panic("sim: " + err.Error())
+	}
+	return levels
+}()
+
+// delayLevelSlack is how early a delayed message may be delivered after
+// its broker's clock stepped back: RocketMQ (and Apogee) deliver at once
+// a parked message whose delivery time is more than its level's delay
+// ahead, so by up to the longest level the workload uses.
+var delayLevelSlack = simDelayLevels[maxSimDelayLevel-1]
+
+// delay sends message id to mq delayed by a drawn level. The answer names
+// the offset of the parked copy in SCHEDULE_TOPIC_XXXX, not of the message
+// consumers will see, so the send is recorded with an unknown outcome on
+// mq; an acknowledged one is a promise: delivered once on mq, and not
+// before its delay has passed since the send began. An unknown outcome is
+// not sent again: a second copy would be a second delivery.
+func (n *producerNode) delay(epoch int, id string, mq client.MessageQueue) {
+	level := 1 + n.w.rng.Intn(maxSimDelayLevel)
+	msg := &client.Message{Topic: simTopic, Tags: "T", Keys: []string{id}, Body: []byte(id),
+		Properties: map[string]string{commitlog.PropertyDelayLevel: strconv.Itoa(level)}}
+	start := n.w.now()
+	h := n.w.rec.SendStart(n.id, id, start)
+	n.w.hashEvent("delay %s %s/%d level %d", id, mq.BrokerName, mq.QueueID, level)
+	n.p.SendToQueueAsync(msg, mq, func(res client.SendResult, err error) {
+		if epoch != n.epoch {
+			return // the process died: the outcome stays unknown
+		}
+		r := sendOutcome(res, err)
+		n.w.hashEvent("delayed %s %d", id, r.Outcome)
+		if r.Outcome == linearizability.OutcomeFailed {
+			h.End(n.w.now(), r)
+			return
+		}
+		h.End(n.w.now(), linearizability.SendResult{Outcome: linearizability.OutcomeUnknown, Queue: queueOf(mq), Offset: linearizability.NoOffset})
+		if r.Outcome == linearizability.OutcomeOK {
+			n.w.promise(id, queueOf(mq), linearizability.Terms{NotBeforeNs: start + simDelayLevels[level-1].Nanoseconds(), Once: true})
+		}
+	})
+}
+
+// earlySlack is how early a delayed message may come, by the shared
+// clock: by a millisecond, since the delivery time is the millisecond
+// store timestamp plus the delay, and, given the brokers' clock jumps, by
+// as much as a clock ran ahead, and by a whole level after a clock stepped
+// back.
+func (w *World) earlySlack() time.Duration {
+	slack := time.Millisecond
+	for _, b := range w.brokers {
+		if b.clock == nil {
+			continue
+		}
+		ahead, stepBack := b.clock.jumpSpan()
+		slack = max(slack, time.Millisecond+ahead)
+		if stepBack {
+			slack = max(slack, time.Millisecond+ahead+delayLevelSlack)
+		}
+	}
+	return slack
 }

@@ -143,8 +143,12 @@ func (n *producerNode) sendOne(epoch int) {
 	n.rr++
 	id := fmt.Sprintf("p%d-%d", n.id, n.next)
 	n.next++
-	if n.w.rng.Intn(100) < n.w.params.TxPercent {
+	switch roll := n.w.rng.Intn(100); {
+	case roll < n.w.params.TxPercent:
 		n.transact(epoch, id, mq)
+		return
+	case roll < n.w.params.TxPercent+n.w.params.DelayPercent:
+		n.delay(epoch, id, mq)
 		return
 	}
 	n.attempt(epoch, id, mq, true)

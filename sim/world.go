@@ -232,6 +232,10 @@ func (n *brokerNode) config() broker.Config {
 	cfg.Store.ConsumeQueueUnitsPerFile = 1000
 	cfg.Store.IndexHashSlots = 64
 	cfg.Store.IndexMaxEntries = 256
+	// The schedule service finds, through the index, what it delivered
+	// before a crash (exactly once); the index must then survive machine
+	// crashes as the CommitLog does.
+	cfg.Store.MessageIndexSafe = true
 	// Under disk pressure RocketMQ deletes the oldest CommitLog segments
 	// whether or not they were consumed (diskMaxUsedSpaceRatio). That is
 	// policy, not loss the checkers should hunt, and the disk-full fault

@@ -71,6 +71,7 @@ func TestDefaultIsRocketMQs(t *testing.T) {
 		"registerNameServerPeriod":          "30000",
 		"registerBrokerTimeoutMills":        "6000",
 		"flushConsumerOffsetInterval":       "5000",
+		"flushDelayOffsetInterval":          "10000",
 		"channelExpiredTimeout":             "120000",
 		"transactionCheckInterval":          "60000",
 		"transactionTimeOut":                "6000",

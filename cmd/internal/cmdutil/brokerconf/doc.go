@@ -60,6 +60,7 @@
 //	registerNameServerPeriod             ms                     30000
 //	registerBrokerTimeoutMills           ms                     6000
 //	flushConsumerOffsetInterval          ms                     5000
+//	flushDelayOffsetInterval             ms                     10000         delayOffset.json, timerOffset.json
 //	channelExpiredTimeout                ms                     120000
 //	transactionCheckInterval             ms                     60000         check-back period
 //	transactionTimeOut                   ms                     6000          first check after

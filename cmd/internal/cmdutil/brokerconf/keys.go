@@ -180,6 +180,7 @@ var keys = []key{
 	millisKey("registerNameServerPeriod", func(c *Config) *time.Duration { return &c.Broker.RegisterPeriod }),
 	millisKey("registerBrokerTimeoutMills", func(c *Config) *time.Duration { return &c.Broker.RegisterTimeout }),
 	millisKey("flushConsumerOffsetInterval", func(c *Config) *time.Duration { return &c.Broker.FlushOffsetInterval }),
+	millisKey("flushDelayOffsetInterval", func(c *Config) *time.Duration { return &c.Broker.FlushDelayOffsetInterval }),
 	millisKey("channelExpiredTimeout", func(c *Config) *time.Duration { return &c.Broker.ChannelExpiredTimeout }),
 
 	// Transactions.

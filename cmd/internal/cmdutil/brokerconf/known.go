@@ -100,7 +100,7 @@ var ignoredKeyList = []string{
 	"expectConsumerNumUseFilter", "fastFailIfNoBufferInStorePool", "fetchControllerAddrByDnsLookup",
 	"fetchNameSrvAddrByDnsLookup", "fetchNamesrvAddrByAddressServer", "fetchNamesrvAddrInterval",
 	"filterDataCleanTimeSpan", "filterServerNums", "filterSupportRetry", "flushCommitLogTimed",
-	"flushConsumerOffsetHistoryInterval", "flushDelayOffsetInterval",
+	"flushConsumerOffsetHistoryInterval",
 	"flushLeastPagesWhenWarmMapedFile", "forceRegister", "forwardTimeout", "globalColdReadThreshold",
 	"haFlowControlEnable", "haHousekeepingInterval", "haListenPort", "haMasterAddress",
 	"haMaxGapNotInSync", "haMaxTimeSlaveNotCatchup", "haSendHeartbeatInterval",
