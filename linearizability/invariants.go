@@ -64,13 +64,12 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 	var out []Violation
 	lostIDs := map[string]bool{}
 	checked := map[topicID]bool{}
-	for _, s := range ix.h.sends {
-		if !s.ended || s.result.Outcome != OutcomeOK {
-			continue
-		}
-		key := topicID{s.result.Queue.Topic, s.msgID}
+	// check reports msgID on q if a required group missed it; what says
+	// how it was promised.
+	check := func(msgID string, q Queue, what string) {
+		key := topicID{q.Topic, msgID}
 		if checked[key] {
-			continue
+			return
 		}
 		checked[key] = true
 		var missing []string
@@ -80,28 +79,18 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 			}
 		}
 		if len(missing) > 0 {
-			lostIDs[s.msgID] = true
-			out = append(out, Violation{Kind: KindLost, Queue: s.result.Queue, Detail: fmt.Sprintf(
-				"%s acknowledged @%d never received by %s", s.msgID, s.result.Offset, strings.Join(missing, ", "))})
+			lostIDs[msgID] = true
+			out = append(out, Violation{Kind: KindLost, Queue: q, Detail: fmt.Sprintf(
+				"%s %s never received by %s", msgID, what, strings.Join(missing, ", "))})
+		}
+	}
+	for _, s := range ix.h.sends {
+		if s.ended && s.result.Outcome == OutcomeOK {
+			check(s.msgID, s.result.Queue, fmt.Sprintf("acknowledged @%d", s.result.Offset))
 		}
 	}
 	for _, pr := range ix.h.promises {
-		key := topicID{pr.queue.Topic, pr.msgID}
-		if checked[key] {
-			continue
-		}
-		checked[key] = true
-		var missing []string
-		for _, g := range requiredGroups(cfg, key.topic) {
-			if !received[g][key] {
-				missing = append(missing, g)
-			}
-		}
-		if len(missing) > 0 {
-			lostIDs[pr.msgID] = true
-			out = append(out, Violation{Kind: KindLost, Queue: pr.queue, Detail: fmt.Sprintf(
-				"%s promised (committed or delayed) never received by %s", pr.msgID, strings.Join(missing, ", "))})
-		}
+		check(pr.msgID, pr.queue, "promised (committed or delayed)")
 	}
 	return out, slices.Sorted(maps.Keys(lostIDs))
 }
