@@ -25,11 +25,12 @@
 //     once, from a Clock.AfterFunc callback or a remoting callback, on
 //     whatever goroutine the env uses (one goroutine in the simulator, many
 //     with env.Real). Callbacks must not block.
-//   - The blocking form starts the callback form and waits on a channel for
-//     its callback, like remoting.Client.InvokeSync. It is for tests,
-//     tools and benchmarks only: never use it in the simulator, where
-//     nothing moves while a goroutine waits, nor inside a callback of this
-//     package or of remoting, which would wait for itself.
+//   - The blocking form starts the callback form and waits on an
+//     env.Latch for its callback, like remoting.Client.InvokeSync (the
+//     latch wakes the caller without waking another thread; see env). It
+//     is for tests, tools and benchmarks only: never use it in the
+//     simulator, where nothing moves while a goroutine waits, nor inside a
+//     callback of this package or of remoting, which would wait for itself.
 //
 // Every callback is bounded in time: each request carries a timeout of the
 // transport, so a callback always comes, at the latest with an error

@@ -256,11 +256,16 @@ func (op *sendOp) pick() (MessageQueue, error) {
 	return qs[int(op.entry.next.Add(1)%uint32(len(qs)))], nil
 }
 
-// onResponse handles the answer of the attempt to mq at addr.
+// attemptName names the attempt to mq at addr in an error.
+func attemptName(mq MessageQueue, addr string) string {
+	return fmt.Sprintf("client: send to %s queue %d of %s at %s", mq.Topic, mq.QueueID, mq.BrokerName, addr)
+}
+
+// onResponse handles the answer of the attempt to mq at addr. The answer of
+// a successful send is the hot path: it formats nothing.
 func (op *sendOp) onResponse(mq MessageQueue, addr string, resp *remoting.Command, err error) {
-	where := fmt.Sprintf("client: send to %s queue %d of %s at %s", mq.Topic, mq.QueueID, mq.BrokerName, addr)
 	if err != nil {
-		err = fmt.Errorf("%s: %w", where, err)
+		err = fmt.Errorf("%s: %w", attemptName(mq, addr), err)
 		if errors.Is(err, ErrClosed) {
 			op.finish(SendResult{}, err)
 			return
@@ -279,15 +284,15 @@ func (op *sendOp) onResponse(mq MessageQueue, addr string, resp *remoting.Comman
 	case remoting.ResSlaveNotAvailable:
 		status = SendSlaveNotAvailable
 	case remoting.ResSystemError, remoting.ResServiceNotAvailable, remoting.ResNoPermission, remoting.ResTopicNotExist:
-		op.retry(mq.BrokerName, fmt.Errorf("%s: %w", where, brokerError(resp)))
+		op.retry(mq.BrokerName, fmt.Errorf("%s: %w", attemptName(mq, addr), brokerError(resp)))
 		return
 	default:
-		op.finish(SendResult{}, fmt.Errorf("%s: %w", where, brokerError(resp)))
+		op.finish(SendResult{}, fmt.Errorf("%s: %w", attemptName(mq, addr), brokerError(resp)))
 		return
 	}
 	h, err := remoting.DecodeSendMessageResponseHeader(resp.ExtFields)
 	if err != nil {
-		op.finish(SendResult{}, fmt.Errorf("%w: %s: %w", ErrBadResponse, where, err))
+		op.finish(SendResult{}, fmt.Errorf("%w: %s: %w", ErrBadResponse, attemptName(mq, addr), err))
 		return
 	}
 	op.finish(SendResult{

@@ -60,16 +60,25 @@ type Conn interface {
 	// of another. done, if not nil, is called once the bytes were handed
 	// to the operating system, or with the error that stopped them; the
 	// caller must not modify bufs before then. The done callbacks of one
-	// connection are called in Write order, never from inside Write or
-	// onData, and never concurrently with each other. They may run on the
-	// goroutine that calls onData, between two onData calls (after sending
-	// writes held during the first), or on another goroutine, concurrently
-	// with onData; a done callback must therefore not block either, since
-	// it may delay the delivery of the next bytes. Writing to a closed
-	// connection calls done with an error matching ErrConnClosed. A Write
-	// that would queue more than the connection's bound of unsent bytes
-	// fails with ErrWriteQueueFull and closes the connection: a peer that
-	// stops reading must not pin unbounded memory.
+	// connection are called in Write order, never from inside onData, and
+	// never concurrently with each other. They may run on the goroutine
+	// that calls onData, between two onData calls (after sending writes
+	// held during the first), or on another goroutine, concurrently with
+	// onData; a done callback must therefore not block either, since it
+	// may delay the delivery of the next bytes.
+	//
+	// An error never reaches done from inside Write, but success may: a
+	// Write made outside onData while nothing else is queued or being sent
+	// may hand its bytes to the operating system on the caller's goroutine
+	// and, when they were all taken, call done(nil) before it returns
+	// (TCPNetwork does, so that a request leaves without a hand-over to
+	// another goroutine; MemNetwork never does). The caller must therefore
+	// not hold, across Write, a lock that done takes.
+	//
+	// Writing to a closed connection calls done with an error matching
+	// ErrConnClosed. A Write that would queue more than the connection's
+	// bound of unsent bytes fails with ErrWriteQueueFull and closes the
+	// connection: a peer that stops reading must not pin unbounded memory.
 	Write(bufs [][]byte, done func(error))
 	// Close ends the connection; queued writes are dropped (their done gets
 	// an error matching ErrConnClosed). It is safe to call more than once and

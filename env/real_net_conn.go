@@ -39,14 +39,25 @@ const heldMaxBytes = readBufferBytes
 // the server one read and one write system call on one goroutine, as a
 // plain blocking socket would, instead of a hand-over to the writer.
 //
-// One batch at a time is in flight. Whoever takes it (the writer, or the
-// reader after onData) sets busy, and owns the fields marked "busy holder"
-// until the batch's done callbacks have returned; writes made meanwhile
-// queue for the next batch, which is how bytes and done callbacks keep
-// Write order. The writer lives (doneRunning) until the connection is
-// closed and no batch is in flight; after it, or when it was never
-// started, a short-lived goroutine fails what is still queued. So done
-// callbacks run in Write order, one at a time, and never inside Write.
+// The first Write made after a delivery, outside onData, when nothing is
+// queued or in flight (a client sending a request once the answer to the
+// previous one has arrived, typically) is sent the same way by the
+// goroutine that makes it (sendDirect): one non-blocking writev, and when
+// the kernel takes it all, its done runs with nil before Write returns. A
+// request thus leaves without waking the writer. What the kernel does not
+// take, and a socket error, are left to the writer, so that done never
+// gets an error inside Write. Later writes made with no delivery in
+// between (a stream of requests) go to the writer, which coalesces them.
+//
+// One batch at a time is in flight. Whoever takes it (the writer, the
+// reader after onData, or a direct Write) sets busy, and owns the fields
+// marked "busy holder" until the batch's done callbacks have returned;
+// writes made meanwhile queue for the next batch, which is how bytes and
+// done callbacks keep Write order. The writer lives (doneRunning) until
+// the connection is closed and no batch is in flight; after it, or when
+// it was never started, a short-lived goroutine fails what is still
+// queued. So done callbacks run in Write order, one at a time, and inside
+// Write only for a direct write that the kernel took whole.
 type tcpConn struct {
 	c          net.Conn
 	raw        syscall.RawConn // c's descriptor, for sendNow; nil when c has none
@@ -81,6 +92,9 @@ type tcpConn struct {
 	doneRunning bool       // the writer, or a goroutine failing queued writes, lives
 	busy        bool       // a batch is in flight
 	handedOff   bool       // the reader left the rest of its batch to the writer
+	// wroteSinceData: a Write was made since the last delivery ended (or
+	// since Start). Only the first Write after a delivery is sent directly.
+	wroteSinceData bool
 }
 
 // tcpWrite is one queued Write.
@@ -144,7 +158,9 @@ func (c *tcpConn) Start(onData func([]byte), onClose func(err error)) {
 }
 
 // Write queues bufs for the next batch. Past the queue bound it closes the
-// connection and the write fails with ErrWriteQueueFull. The writer is
+// connection and the write fails with ErrWriteQueueFull. A write that
+// sendsDirectLocked allows is taken as a batch at once and offered to the
+// kernel from the caller's goroutine (sendDirect). Otherwise the writer is
 // woken unless a batch is in flight (its holder looks at the queue when it
 // is done) or the write is held for the end of onData.
 func (c *tcpConn) Write(bufs [][]byte, done func(error)) {
@@ -167,11 +183,34 @@ func (c *tcpConn) Write(bufs [][]byte, done func(error)) {
 		return
 	}
 	queued = int(c.queuedBytes.Add(int64(n)))
+	direct := c.sendsDirectLocked()
+	c.wroteSinceData = true
+	if direct {
+		c.takeBatchLocked()
+		c.mu.Unlock()
+		c.sendDirect()
+		return
+	}
 	wake := !c.busy && (!c.delivering.Load() || queued > heldMaxBytes)
 	c.mu.Unlock()
 	if wake {
 		c.signal()
 	}
+}
+
+// sendsDirectLocked reports whether the Write that just queued the only
+// pending write may send it itself: delivery has started, nothing else is
+// queued or in flight, the reader is not inside onData (where writes are
+// held to go out together when it returns), and it is the first Write
+// since the last delivery. That is a request sent when the answer to the
+// previous one has arrived, or the first of a burst; the rest of a burst
+// (a goroutine streaming requests without waiting for answers) goes to
+// the writer, which coalesces it and sends it while the goroutine goes on
+// producing, instead of paying one system call per write on the producer.
+// The caller holds c.mu.
+func (c *tcpConn) sendsDirectLocked() bool {
+	return c.started && c.raw != nil && !c.busy && len(c.pending) == 1 &&
+		!c.delivering.Load() && !c.wroteSinceData
 }
 
 // Close closes the socket; the loops notice and end.

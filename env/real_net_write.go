@@ -61,6 +61,7 @@ func (c *tcpConn) waitLocked() {
 func (c *tcpConn) flushHeld() {
 	c.mu.Lock()
 	c.delivering.Store(false)
+	c.wroteSinceData = false
 	if c.busy || c.closed || len(c.pending) == 0 {
 		// A busy holder looks at the queue when it is done, and a closed
 		// connection's queue is failed by the writer or a failer.
@@ -85,6 +86,30 @@ func (c *tcpConn) flushHeld() {
 	if c.finishBatch(err) {
 		c.signal()
 	}
+}
+
+// sendDirect runs inside Write, on the caller's goroutine, which has just
+// taken its own write as the batch in flight: it offers the batch to the
+// kernel without blocking. If the kernel takes it all, the batch finishes
+// here, its done called with nil before Write returns. Otherwise the
+// writer finishes it: it sends the rest with blocking writes, or, when the
+// socket broke, fails it once the connection is closed, so that an error
+// never reaches done from inside Write.
+func (c *tcpConn) sendDirect() {
+	err := c.sendNow()
+	if err == nil && len(c.rest) == 0 {
+		if c.finishBatch(nil) {
+			c.signal()
+		}
+		return
+	}
+	c.mu.Lock()
+	if err != nil && !c.closed {
+		c.closeLocked(fmt.Errorf("env: write to %s: %w", c.remote, streamError(err)))
+	}
+	c.handedOff = true
+	c.mu.Unlock()
+	c.signal()
 }
 
 // takeBatchLocked makes everything queued the batch in flight and its

@@ -107,16 +107,19 @@ func (cl *Client) InvokeOneway(addr string, req *Command) error {
 
 // InvokeSync is Invoke that blocks until the response or the error. It is
 // for tests and tools only: never call it from a handler, a callback or the
-// simulator, where nothing else runs while it waits.
+// simulator, where nothing else runs while it waits. It parks on an
+// env.Latch, so that the answer reaches it without another thread being
+// woken.
 func (cl *Client) InvokeSync(addr string, req *Command, timeout time.Duration) (*Command, error) {
-	type result struct {
-		resp *Command
-		err  error
-	}
-	done := make(chan result, 1)
-	cl.Invoke(addr, req, timeout, func(resp *Command, err error) { done <- result{resp, err} })
-	r := <-done
-	return r.resp, r.err
+	var resp *Command
+	var err error
+	l := env.NewLatch()
+	cl.Invoke(addr, req, timeout, func(r *Command, e error) {
+		resp, err = r, e
+		l.Open()
+	})
+	l.Wait()
+	return resp, err
 }
 
 // CloseConn closes the connection to addr, if any: its pending requests

@@ -45,7 +45,9 @@ type Peer interface {
 	// copied; release is called once when they are no longer needed: after
 	// they were written, or with the error that stopped them (a closed
 	// connection, an unencodable resp), or with nil when the reply is
-	// dropped because req was oneway. release may be nil.
+	// dropped because req was oneway. It may be called before ReplyParts
+	// returns (a reply the Network sends at once), so the caller must not
+	// hold a lock that release takes. release may be nil.
 	ReplyParts(req *Command, resp *Command, parts [][]byte, release func(error))
 	// Close closes the connection. Its pending requests fail with
 	// ErrConnClosed and the Server's disconnect hook runs.

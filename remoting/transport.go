@@ -15,12 +15,17 @@ package remoting
 // (NOTIFY_CONSUMER_IDS_CHANGED and the other broker-to-client calls).
 //
 // Nothing blocks and nothing spawns: frames are dispatched from the
-// Network's delivery callback, writes are queued on the env.Conn (which
-// coalesces pending writes into one writev, and sends the replies a
-// delivery produced when it returns), and timeouts are env.Clock timers:
-// one per connection, armed for its earliest deadline (conn_invoke.go).
-// Handlers must therefore not block either; they answer through their
-// reply callback, at once or later and from any goroutine.
+// Network's delivery callback, writes are handed to the env.Conn (which
+// coalesces pending writes into one writev, sends the replies a delivery
+// produced when it returns, and sends a request made while nothing else is
+// queued at once, from the caller's goroutine), and timeouts are env.Clock
+// timers: one per connection, armed for its earliest deadline
+// (conn_invoke.go). Handlers must therefore not block either; they answer
+// through their reply callback, at once or later and from any goroutine.
+// A write's completion (writeReq.done) may run inside the Write that
+// handed it over, but only for a write that succeeded: it then recycles
+// the frame's buffers and calls ReplyParts' release, and never completes a
+// request, so Invoke's callback still never runs inside Invoke.
 //
 // A frame that arrives whole in one delivered chunk, the common case, is
 // decoded straight from the Network's buffer: only its body is copied out,

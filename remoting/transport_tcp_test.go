@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -270,4 +271,46 @@ func TestEndToEndOverTCP(t *testing.T) {
 	<-arrived
 	require.NoError(t, r.server.Close())
 	assert.ErrorIs(t, <-failed, ErrConnClosed)
+}
+
+// TestConcurrentInvokersOverTCP has many goroutines invoke at once on one
+// connection, with bodies from empty to far larger than the socket
+// buffers: requests leave directly from their callers when the connection
+// is idle and queue behind the one in flight otherwise, and a large one
+// leaves partly from its caller and partly from the writer. Every frame
+// must arrive whole, so every caller gets its own echo.
+func TestConcurrentInvokersOverTCP(t *testing.T) {
+	r := newTCPRig(t)
+	addr := r.server.Addr()
+	const callers = 16
+	const perCaller = 50
+	sizes := []int{0, 1, 300, 5000, 70_000, 3 << 20}
+	var wg sync.WaitGroup
+	errs := make(chan error, callers*perCaller)
+	for c := range callers {
+		wg.Go(func() {
+			for i := range perCaller {
+				size := sizes[(c+i)%len(sizes)]
+				if size > 1<<20 && i%10 != 0 {
+					size = 100 // a few large ones per caller are enough
+				}
+				body := bytes.Repeat([]byte{byte(c*perCaller + i)}, size)
+				key := strconv.Itoa(c) + "/" + strconv.Itoa(i)
+				resp, err := r.client.InvokeSync(addr, NewRequest(testCodeEcho, map[string]string{"k": key}, body), 20*time.Second)
+				switch {
+				case err != nil:
+					errs <- fmt.Errorf("%s: %w", key, err)
+				case resp.ExtFields["k"] != key || !bytes.Equal(resp.Body, body):
+					errs <- fmt.Errorf("%s: got the answer of %s (%d bytes)", key, resp.ExtFields["k"], len(resp.Body))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Empty(t, r.disconnected())
+	assert.Empty(t, r.logs.lines("malformed frame"))
 }
