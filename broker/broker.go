@@ -35,6 +35,12 @@ type Broker struct {
 	locks   *lockTable    // orderly consumers' queue locks (lock.go)
 	delay   *delayService // delayed and timer messages (delay_service.go)
 	stats   stats
+	// repl is the broker's part in replication (ha_role.go); roleNow the
+	// role a promotion set, nil while the configured one holds; fence keeps
+	// store reads away from the cuts replication makes (ha_fence.go).
+	repl    *replication
+	roleNow atomic.Pointer[roleInfo]
+	fence   *readFence
 
 	mu        sync.Mutex
 	started   bool
@@ -56,6 +62,7 @@ func New(e env.Env, cfg Config) (*Broker, error) {
 	b := &Broker{env: e, cfg: cfg, log: cfg.Logger, clients: newClientManager(),
 		holds: newPullHolds(e.Clock, cfg.MaxHeldPulls), timers: map[string]env.Timer{}}
 	b.locks = newLockTable(lockLiveTime(&cfg), maxQueueLocks)
+	b.fence = newReadFence(e.Clock, true)
 	// The store host must be known before the first record is written;
 	// with a port picked at Start (":0"), records carry the configured
 	// address until then, and Start sets it before serving.
@@ -90,6 +97,10 @@ func New(e env.Env, cfg Config) (*Broker, error) {
 	if b.offsets, err = newOffsetManager(e.FS, scfg.RootDir, now); err != nil {
 		return fail(err)
 	}
+	b.repl = newReplication(b)
+	if err := b.repl.load(); err != nil {
+		return fail(err)
+	}
 	b.txn = b.loadTransactions()
 	if b.delay, err = newDelayService(b); err != nil {
 		return fail(err)
@@ -120,10 +131,10 @@ func (b *Broker) handlers() map[int32]remoting.Handler {
 		remoting.ReqGetConsumerListByGroup:           b.getConsumerList,
 		remoting.ReqQueryConsumerOffset:              b.queryConsumerOffset,
 		remoting.ReqUpdateConsumerOffset:             b.updateConsumerOffset,
-		remoting.ReqGetMaxOffset:                     b.getMaxOffset,
-		remoting.ReqGetMinOffset:                     b.getMinOffset,
-		remoting.ReqSearchOffsetByTimestamp:          b.searchOffset,
-		remoting.ReqGetEarliestMsgStoreTime:          b.getEarliestMsgStoreTime,
+		remoting.ReqGetMaxOffset:                     b.fencedRead(b.getMaxOffset),
+		remoting.ReqGetMinOffset:                     b.fencedRead(b.getMinOffset),
+		remoting.ReqSearchOffsetByTimestamp:          b.fencedRead(b.searchOffset),
+		remoting.ReqGetEarliestMsgStoreTime:          b.fencedRead(b.getEarliestMsgStoreTime),
 		remoting.ReqUpdateAndCreateTopic:             b.createTopic,
 		remoting.ReqDeleteTopicInBroker:              b.deleteTopic,
 		remoting.ReqGetAllTopicConfig:                b.getAllTopicConfig,
@@ -131,25 +142,31 @@ func (b *Broker) handlers() map[int32]remoting.Handler {
 		remoting.ReqDeleteSubscriptionGroup:          b.deleteGroup,
 		remoting.ReqGetAllSubscriptionGroupConfig:    b.getAllGroups,
 		remoting.ReqGetBrokerRuntimeInfo:             b.runtimeInfo,
-		remoting.ReqGetTopicStatsInfo:                b.topicStats,
-		remoting.ReqGetConsumeStats:                  b.consumeStats,
+		remoting.ReqGetTopicStatsInfo:                b.fencedRead(b.topicStats),
+		remoting.ReqGetConsumeStats:                  b.fencedRead(b.consumeStats),
 		remoting.ReqGetConsumerConnectionList:        b.consumerConnections,
 		remoting.ReqGetBrokerConfig:                  b.brokerConfig,
 		remoting.ReqEndTransaction:                   b.endTransaction,
 		remoting.ReqConsumerSendMsgBack:              b.consumerSendMsgBack,
 		remoting.ReqLockBatchMQ:                      b.lockBatchMQ,
 		remoting.ReqUnlockBatchMQ:                    b.unlockBatchMQ,
-		remoting.ReqQueryMessage:                     b.queryMessage,
-		remoting.ReqViewMessageByID:                  b.viewMessageByID,
+		remoting.ReqQueryMessage:                     b.fencedRead(b.queryMessage),
+		remoting.ReqViewMessageByID:                  b.fencedRead(b.viewMessageByID),
 		remoting.ReqGetConsumerRunningInfo:           b.getConsumerRunningInfo,
-		remoting.ReqConsumeMessageDirectly:           b.consumeMessageDirectly,
-		remoting.ReqInvokeBrokerToResetOffset:        b.resetOffset,
+		remoting.ReqConsumeMessageDirectly:           b.fencedRead(b.consumeMessageDirectly),
+		remoting.ReqInvokeBrokerToResetOffset:        b.fencedRead(b.resetOffset),
 		remoting.ReqInvokeBrokerToGetConsumerStatus:  b.getConsumerStatus,
+		remoting.ReqGetAllConsumerOffset:             b.getAllConsumerOffset,
+		remoting.ReqGetAllDelayOffset:                b.getAllDelayOffset,
+		remoting.ReqGetBrokerEpochCache:              b.getEpochCache,
+		remoting.ReqUpdateBrokerConfig:               b.updateBrokerConfig,
 	}
 }
 
-// Start listens, registers with the name servers and schedules the periodic
-// work. It may be called once.
+// Start listens, starts replication (a master's HA server, a slave's
+// client), registers with the name servers and schedules the periodic
+// work. It may be called once; after an error the broker is still to be
+// closed.
 func (b *Broker) Start() error {
 	b.mu.Lock()
 	switch {
@@ -187,6 +204,10 @@ func (b *Broker) Start() error {
 		}
 	})
 	b.mu.Unlock()
+	// Replication starts outside b.mu: its own lock comes first.
+	if err := b.repl.start(); err != nil {
+		return err
+	}
 	b.log.Info("broker: listening", slog.String("addr", b.server.Addr()), slog.String("published", b.addr),
 		slog.String("cluster", b.cfg.ClusterName), slog.String("name", b.cfg.BrokerName), slog.String("store", b.cfg.Store.RootDir))
 	b.registerAll()
@@ -226,8 +247,13 @@ func (b *Broker) Store() *store.Store { return b.store }
 // its process should exit and be restarted, which recovers the store.
 func (b *Broker) Err() error { return b.store.Err() }
 
-// Config returns the effective configuration.
-func (b *Broker) Config() Config { return b.cfg }
+// Config returns the effective configuration, with the role and broker id
+// in force now (a promotion changes them).
+func (b *Broker) Config() Config {
+	c := b.cfg
+	c.Role, c.BrokerID = b.role(), b.brokerID()
+	return c
+}
 
 // Close stops serving, answers the held pulls, persists the consumer
 // offsets and closes the store with a final flush. Name servers drop the
@@ -247,6 +273,7 @@ func (b *Broker) Close() error {
 		b.rerunHeld(hp)
 	}
 	errs := []error{b.server.Close()}
+	b.repl.close()
 	b.nsClient.Close()
 	errs = append(errs, b.delay.close(b.store))
 	errs = append(errs, b.offsets.persist(), b.store.Close())
@@ -268,6 +295,7 @@ func (b *Broker) Abandon() {
 	b.mu.Unlock()
 	b.holds.closeAll()
 	b.server.Close()
+	b.repl.close()
 	b.nsClient.Close()
 	b.delay.abandon()
 	b.store.Abandon()

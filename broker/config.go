@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apogeemq/apogee/commitlog"
+	"github.com/apogeemq/apogee/ha"
 	"github.com/apogeemq/apogee/store"
 )
 
@@ -39,6 +40,15 @@ const (
 	DefaultMaxHeldPulls          = 100_000
 	DefaultMaxPullBatch          = 32
 	DefaultBrokerPermission      = 6
+	// DefaultSlaveSyncInterval is how often a slave copies its master's
+	// topics, groups, consumer offsets, delay progress and epochs
+	// (RocketMQ's SlaveSynchronize runs every 10 s).
+	DefaultSlaveSyncInterval = 10 * time.Second
+	// DefaultSlowConsumerLagBytes stands for RocketMQ's
+	// accessMessageInMemoryMaxRatio (40) of the machine's memory: 40% of
+	// 8 GiB, a common broker's. A pull this far behind the CommitLog's end
+	// reads what the page cache has likely dropped.
+	DefaultSlowConsumerLagBytes int64 = 8 << 30 * 40 / 100
 )
 
 // Config configures a Broker. Field comments name the broker.conf key.
@@ -113,8 +123,54 @@ type Config struct {
 	// Transaction configures transactional messages
 	// (transactionCheckInterval, transactionTimeOut, transactionCheckMax).
 	Transaction TransactionConfig
+	// HAListenAddr is where a master's HA server listens (haListenPort,
+	// with the listener's host); empty: ListenAddr's host and its port + 1,
+	// once the remoting listener is bound.
+	HAListenAddr string
+	// HAMasterAddr is haMasterAddress: the master's HA address a slave
+	// replicates from, instead of the one the name servers answer.
+	HAMasterAddr string
+	// SlaveReadEnable is slaveReadEnable: pull answers suggest the broker
+	// id the group's config names (its brokerId, or its
+	// whichBrokerWhenConsumeSlowly for a consumer SlowConsumerLagBytes
+	// behind) instead of always the master.
+	SlaveReadEnable bool
+	// SlowConsumerLagBytes is how far behind the CommitLog's end a pull's
+	// last message must lie for the consumer to count as slow (RocketMQ:
+	// accessMessageInMemoryMaxRatio of the physical memory).
+	SlowConsumerLagBytes int64
+	// SlaveSyncInterval is how often a slave copies its master's metadata
+	// and compares their epochs (no broker.conf key; RocketMQ: 10 s).
+	SlaveSyncInterval time.Duration
+	// HA tunes replication (haTransferBatchSize, haSendHeartbeatInterval,
+	// haHousekeepingInterval, haSlaveFallbehindMax, slaveTimeout).
+	HA HAConfig
 	// Logger receives the broker's log lines (default slog.Default()).
 	Logger *slog.Logger
+}
+
+// HAConfig tunes master/slave replication (package ha). Zero values take
+// package ha's defaults, which are RocketMQ's.
+type HAConfig struct {
+	// TransferBatchBytes is haTransferBatchSize: the most one frame to a
+	// slave carries.
+	TransferBatchBytes int
+	// HeartbeatInterval is haSendHeartbeatInterval.
+	HeartbeatInterval time.Duration
+	// HousekeepingInterval is haHousekeepingInterval.
+	HousekeepingInterval time.Duration
+	// SlaveFallBehindMaxBytes is haSlaveFallbehindMax: a SYNC_MASTER does
+	// not wait for a slave this far behind.
+	SlaveFallBehindMaxBytes int64
+	// SlaveTimeout is slaveTimeout: how long a SYNC_MASTER send waits for
+	// a slave's acknowledgement.
+	SlaveTimeout time.Duration
+	// ReconnectDelay is the pause before a slave connects to its master
+	// again.
+	ReconnectDelay time.Duration
+	// PlantedBug switches on a bug of package ha (ha.BugTrustSlaveOffset)
+	// for the simulator. Empty in production.
+	PlantedBug string
 }
 
 // DefaultConfig returns RocketMQ's defaults with the store under rootDir.
@@ -140,6 +196,16 @@ func DefaultConfig(rootDir string) Config {
 		FlushOffsetInterval:         DefaultFlushOffsetInterval,
 		FlushDelayOffsetInterval:    DefaultFlushDelayOffsetInterval,
 		Transaction:                 DefaultTransactionConfig(),
+		SlowConsumerLagBytes:        DefaultSlowConsumerLagBytes,
+		SlaveSyncInterval:           DefaultSlaveSyncInterval,
+		HA: HAConfig{
+			TransferBatchBytes:      ha.DefaultTransferBatchBytes,
+			HeartbeatInterval:       ha.DefaultHeartbeatInterval,
+			HousekeepingInterval:    ha.DefaultHousekeepingInterval,
+			SlaveFallBehindMaxBytes: ha.DefaultSlaveFallBehindMaxBytes,
+			SlaveTimeout:            ha.DefaultSlaveTimeout,
+			ReconnectDelay:          ha.DefaultReconnectDelay,
+		},
 	}
 }
 
@@ -204,6 +270,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.FlushDelayOffsetInterval <= 0 {
 		c.FlushDelayOffsetInterval = d.FlushDelayOffsetInterval
+	}
+	if c.SlowConsumerLagBytes <= 0 {
+		c.SlowConsumerLagBytes = d.SlowConsumerLagBytes
+	}
+	if c.SlaveSyncInterval <= 0 {
+		c.SlaveSyncInterval = d.SlaveSyncInterval
+	}
+	if c.Role == RoleSlave && c.BrokerID == 0 {
+		return c, fmt.Errorf("broker: config: a slave's brokerId must be above 0 (0 is the master's)")
+	}
+	if c.Role != RoleSlave && c.BrokerID != 0 {
+		return c, fmt.Errorf("broker: config: brokerId %d with brokerRole %s: a master's brokerId is 0", c.BrokerID, c.Role)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -273,5 +351,37 @@ func (c Config) Properties() map[string]string {
 		"cleanResourceInterval":             ms(s.CleanResourceInterval),
 		"maxTransferCountOnMessageInMemory": strconv.Itoa(s.MaxTransferCountOnMessage),
 		"maxTransferBytesOnMessageInMemory": strconv.Itoa(s.MaxTransferBytesOnMessage),
+		"haListenPort":                      haPortOf(c),
+		"haMasterAddress":                   c.HAMasterAddr,
+		"slaveReadEnable":                   strconv.FormatBool(c.SlaveReadEnable),
+		"haTransferBatchSize":               strconv.Itoa(orDefault(c.HA.TransferBatchBytes, ha.DefaultTransferBatchBytes)),
+		"haSendHeartbeatInterval":           ms(orDefault(c.HA.HeartbeatInterval, ha.DefaultHeartbeatInterval)),
+		"haHousekeepingInterval":            ms(orDefault(c.HA.HousekeepingInterval, ha.DefaultHousekeepingInterval)),
+		"haSlaveFallbehindMax":              strconv.FormatInt(orDefault(c.HA.SlaveFallBehindMaxBytes, ha.DefaultSlaveFallBehindMaxBytes), 10),
+		"slaveTimeout":                      ms(orDefault(c.HA.SlaveTimeout, ha.DefaultSlaveTimeout)),
 	}
+}
+
+// orDefault returns v, or def when v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// haPortOf returns haListenPort: HAListenAddr's port, else the listen
+// port + 1 ("" when neither can be read).
+func haPortOf(c Config) string {
+	if c.HAListenAddr != "" {
+		if p, err := listenPort(c.HAListenAddr); err == nil {
+			return strconv.Itoa(int(p))
+		}
+		return ""
+	}
+	if p, err := listenPort(c.ListenAddr); err == nil && p != 0 {
+		return strconv.Itoa(int(p) + 1)
+	}
+	return ""
 }

@@ -52,7 +52,7 @@ func newDelayService(b *Broker) (*delayService, error) {
 // startDelayService starts delivering and persisting the progress, on a
 // master. b.mu is held.
 func (b *Broker) startDelayService() {
-	if b.cfg.Role == RoleSlave {
+	if b.isSlave() {
 		return
 	}
 	b.delay.levels.start()

@@ -23,6 +23,9 @@
 //     consumption).
 //   - transactions remembers which half messages were ended and where the
 //     transaction check service goes on (see Transactions).
+//   - replication runs a master's ha.Server or a slave's ha.Client, copies
+//     a master's metadata to its slave, keeps the epoch file and promotes a
+//     slave (see Roles and replication).
 //
 // # Requests served
 //
@@ -41,7 +44,8 @@
 //	309 CONSUME_MESSAGE_DIRECTLY                           222 INVOKE_BROKER_TO_RESET_OFFSET
 //	223 INVOKE_BROKER_TO_GET_CONSUMER_STATUS  (to consumers: 220, 221, 307, 309)
 //	37  END_TRANSACTION         (to producers: 39 CHECK_TRANSACTION_STATE)
-//	36  CONSUMER_SEND_MSG_BACK
+//	36  CONSUMER_SEND_MSG_BACK  43  GET_ALL_CONSUMER_OFFSET 45  GET_ALL_DELAY_OFFSET
+//	25  UPDATE_BROKER_CONFIG    1007 GET_BROKER_EPOCH_CACHE
 //
 // Any other code is answered REQUEST_CODE_NOT_SUPPORTED. Every request is
 // answered, with or without the oneway bit the Go client never sets (the
@@ -286,6 +290,112 @@
 // without DELAY, with an Info log line. Other resends are stored as any
 // send, parked by their DELAY.
 //
+// # Roles and replication
+//
+// brokerRole and brokerId make a broker the master (ASYNC_MASTER or
+// SYNC_MASTER, id 0) or a slave (SLAVE, id > 0) of the broker group its
+// brokerName names (spec/store.md §12). Replication is package ha's: the
+// master's ha.Server listens on haListenPort (listenPort + 1) and streams
+// its CommitLog; the slave's ha.Client appends it verbatim and builds its
+// own ConsumeQueues and index. The master installs its Server as the
+// store's replicator: a SYNC_MASTER's send is answered once a slave
+// acknowledged the record (SLAVE_NOT_AVAILABLE at once without a slave,
+// FLUSH_SLAVE_TIMEOUT after slaveTimeout), an ASYNC_MASTER's at once.
+//
+// A slave registers with its brokerId; the name servers answer with the
+// master's remoting and HA addresses (haMasterAddress overrides the
+// latter). It refuses sends, send-backs, ends of transactions and offset
+// resets; it serves pulls and queries of what it copied (long polling
+// included: replicated records wake held pulls as they are dispatched)
+// and takes commits of consumer offsets. Every SlaveSyncInterval (10 s)
+// and as soon as it learns its master, it copies the master's topics,
+// groups, committed offsets and delay progress (GET_ALL_TOPIC_CONFIG,
+// GET_ALL_SUBSCRIPTIONGROUP_CONFIG, GET_ALL_CONSUMER_OFFSET,
+// GET_ALL_DELAY_OFFSET; see ha_adopt.go for how each is merged) and
+// compares epochs (below). The timer topic's progress is not copied: a
+// promoted slave starts it from its own file and relies on the redelivery
+// check to skip copies already delivered. Without name servers, a slave
+// with haMasterAddress streams at once, comparing and copying nothing.
+//
+// Pulls follow RocketMQ 4.x: every answer carries suggestWhichBrokerId;
+// without slaveReadEnable it is always 0 (the master). With it, the group's
+// whichBrokerWhenConsumeSlowly (1) when the answer's last message lies
+// SlowConsumerLagBytes or more behind the CommitLog's end, else the group's
+// brokerId (0 unless the group was set to read from a slave). Clients keep
+// pulling from the suggested id and fall back to any broker of the group
+// when it is not in their route, which is how a consumer keeps reading
+// from a slave while its master is gone.
+//
+// # Epochs
+//
+// The classic protocol carries no history: a slave reports how long its
+// log is, never which log, so a slave whose log parted from its master's
+// below the master's end is not detected by package ha. The broker keeps
+// the history beside it, as RocketMQ 5's controller mode does: the epoch
+// file <storePathRootDir>/epochFileCheckpoint (with a .bak copy, replaced
+// atomically) lists which master epoch began at which CommitLog offset, in
+// RocketMQ 5's format, text lines ending in "\n":
+//
+//	line  content             example
+//	   1  entry count          2
+//	   2  CRC                  773307083
+//	 3..  <epoch>-<startOffset> 7-7000
+//	                           8-8000
+//
+// where CRC is the IEEE CRC-32 of the entry lines (each with its "\n")
+// masked to 31 bits (0: not checked), epochs are positive and increasing,
+// and start offsets non-negative and non-decreasing; an epoch ends where
+// the next begins, the last at the log's end. At most MaxEpochEntries
+// entries (past it the oldest go); a file that does not decode stops New
+// unless its .bak does.
+//
+// A broker that starts as a master, or is promoted, begins a new epoch at
+// its log's end (one above every epoch it has seen). A slave copies its
+// master's list after comparing it with its own: the newest epoch both
+// list with the same start is common, and the logs agree up to the nearer
+// of its two ends (the master's last epoch is still growing). When the
+// slave holds bytes past that point — a slave that was ahead of the one
+// promoted, an old master rejoining after a promotion, a slave whose
+// master restarted having lost a tail — replication pauses, the read fence
+// (ha_fence.go) shuts and waits for the reads in flight, the store is cut
+// there (Store.TruncateTo), and the slave streams again from the cut. GET_BROKER_EPOCH_CACHE
+// answers a broker's list (RocketMQ 5's EpochEntryCache JSON, see
+// remoting.ReqGetBrokerEpochCache); a master that does not know the code
+// (a RocketMQ 4.x broker) is copied without comparison, as a store with no
+// epoch file is. Two logs share no epoch only when they never had a
+// master in common: the slave then does not copy and logs an error until
+// an operator empties it.
+//
+// What the epochs cannot see: a comparison runs when a slave learns its
+// master and every SlaveSyncInterval, so a master that restarts at the
+// same address having lost a tail its slave holds is noticed at the next
+// sync, and bytes streamed meanwhile from the new epoch onto the slave's
+// old tail are cut then. Two masters promoted by hand at once (split
+// brain) each begin an epoch; their logs disagree and the later promotion
+// wins at the name servers (its topic table's state version is its epoch
+// number), but what each accepted alone belongs to one history only.
+//
+// # Promotion
+//
+// UPDATE_BROKER_CONFIG with brokerRole=ASYNC_MASTER or SYNC_MASTER (and
+// brokerId=0 or none), sent to a slave — mqadmin updateBrokerConfig -b
+// <slave> -k brokerRole -v SYNC_MASTER, as RocketMQ's operators send it —
+// makes it the master of its group at run time (ha_promote.go): copying
+// stops, the record still arriving is dropped (nothing else is: every
+// whole record a slave holds was its master's), a new epoch begins there,
+// the HA server starts, committed offsets past their queue's end are
+// lowered to it, the transaction state is rebuilt, the delay service
+// starts after checking for copies already delivered, and the broker
+// registers as brokerId 0. Each queue continues where its ConsumeQueue
+// ends, so no queue offset the new master holds is handed out again
+// (apache/rocketmq#7689). What the old master accepted and the slave never
+// received is lost to the group, as in RocketMQ: under SYNC_MASTER a send
+// was answered SEND_OK only once a slave held it, so what is lost was
+// answered FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE, or not at all.
+// Other settings, and a master's change of role, take a restart with a
+// changed broker.conf; the old master comes back as a slave of the new one
+// (brokerRole=SLAVE, brokerId > 0) and cuts its own tail by the epochs.
+//
 // # Invariants
 //
 //   - Nothing is written for a refused send.
@@ -306,4 +416,11 @@
 //     at most one copy made from it across restarts and crashes (a machine
 //     crash that may tear index pages needs messageIndexSafe as well).
 //   - Each parked queue has at most one pending timer.
+//   - A slave appends only what its master streams, and only once its log
+//     was found to agree with the master's history (or no history could be
+//     compared); no store read is in flight while replication cuts the
+//     log.
+//   - A broker serving as master has begun an epoch above every epoch in
+//     its file; a promoted slave's queues continue past every queue offset
+//     its log holds.
 package broker

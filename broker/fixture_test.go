@@ -38,6 +38,9 @@ func startCluster(t *testing.T, tweak func(*broker.Config)) *cluster {
 	t.Cleanup(func() { ns.Close() })
 	cfg := broker.DefaultConfig(t.TempDir())
 	cfg.ListenAddr = "127.0.0.1:0"
+	// A restart listens on the port first picked; its HA port (listenPort
+	// + 1 by default) may be anyone's by then.
+	cfg.HAListenAddr = "127.0.0.1:0"
 	cfg.NamesrvAddrs = []string{ns.Addr()}
 	cfg.Logger = quiet
 	cfg.Store.CommitLog.SegmentSizeBytes = 64 << 20

@@ -23,7 +23,8 @@ func (b *Broker) queryConsumerOffset(_ remoting.Peer, req *remoting.Command, rep
 	reply(resp)
 }
 
-// updateConsumerOffset serves UPDATE_CONSUMER_OFFSET.
+// updateConsumerOffset serves UPDATE_CONSUMER_OFFSET, on a master or a
+// slave.
 func (b *Broker) updateConsumerOffset(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
 	h, ok := header(req, reply, remoting.DecodeUpdateConsumerOffsetRequestHeader)
 	if !ok {
@@ -46,10 +47,9 @@ func (b *Broker) updateConsumerOffset(_ remoting.Peer, req *remoting.Command, re
 		reply(remoting.NewResponse(req, remoting.ResInvalidParameter, fmt.Sprintf("commitOffset %d is negative", h.CommitOffset)))
 		return
 	}
-	if b.cfg.Role == RoleSlave {
-		reply(remoting.NewResponse(req, remoting.ResSuccess, ""))
-		return
-	}
+	// A slave keeps what consumers commit to it too (a Java client commits
+	// to the slave while its master is away), as RocketMQ's does; its next
+	// copy of the master's offsets writes over the queues the master has.
 	b.offsets.commit(h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
 	reply(remoting.NewResponse(req, remoting.ResSuccess, ""))
 }

@@ -43,9 +43,9 @@ func (b *Broker) runtimeInfo(_ remoting.Peer, req *remoting.Command, reply func(
 		"commitLogMaxOffset":       strconv.FormatInt(st.CommitLogMaxOffset(), 10),
 		"commitLogFlushedOffset":   strconv.FormatInt(st.CommitLogFlushedOffset(), 10),
 		"dispatchBehindBytes":      strconv.FormatInt(st.CommitLogMaxOffset()-st.DispatchedOffset(), 10),
-		"brokerRole":               string(b.cfg.Role),
+		"brokerRole":               string(b.role()),
 		"brokerName":               b.cfg.BrokerName,
-		"brokerId":                 strconv.FormatInt(b.cfg.BrokerID, 10),
+		"brokerId":                 strconv.FormatInt(b.brokerID(), 10),
 		"clusterName":              b.cfg.ClusterName,
 		"diskFull":                 strconv.FormatBool(st.DiskFull()),
 		"pullHeldCount":            strconv.Itoa(b.holds.size()),
@@ -195,7 +195,7 @@ func (b *Broker) consumerConnections(_ remoting.Peer, req *remoting.Command, rep
 // brokerConfig serves GET_BROKER_CONFIG: the effective settings as Java
 // properties text, with the topic table's data version in the header.
 func (b *Broker) brokerConfig(_ remoting.Peer, req *remoting.Command, reply func(*remoting.Command)) {
-	props := b.cfg.Properties()
+	props := b.Config().Properties()
 	keys := make([]string, 0, len(props))
 	for k := range props {
 		keys = append(keys, k)

@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -20,12 +21,23 @@ func (b *Broker) pull(p remoting.Peer, req *remoting.Command, reply func(*remoti
 
 // processPull answers a pull, or holds it when nothing is there yet and
 // allowSuspend (the first time a request is processed; a woken or expired
-// hold runs again without it).
+// hold runs again without it). It reads the store inside the read fence
+// (ha_fence.go), which it leaves once the answer's records are released.
 func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(*remoting.Command), allowSuspend bool) {
 	h, ok := header(req, reply, remoting.DecodePullMessageRequestHeader)
 	if !ok {
 		return
 	}
+	if !b.fence.enter() {
+		b.pullFenced(p, req, reply, &h, allowSuspend)
+		return
+	}
+	inFence := true
+	defer func() {
+		if inFence {
+			b.fence.leave()
+		}
+	}()
 	resp := func(code int32, remark string, next int64) *remoting.Command {
 		r := remoting.NewResponse(req, code, remark)
 		r.ExtFields = remoting.PullMessageResponseHeader{
@@ -35,7 +47,7 @@ func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(
 		}.ToExtFields()
 		return r
 	}
-	sub, code, remark := b.checkPull(p, &h)
+	sub, g, code, remark := b.checkPull(p, &h)
 	if code != remoting.ResSuccess {
 		reply(resp(code, remark, h.QueueOffset))
 		return
@@ -51,9 +63,20 @@ func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(
 	}
 	r := b.store.Get(h.Topic, h.QueueID, h.QueueOffset, maxMsgs, filter)
 	code, remark = pullCode(r.Status, h.QueueOffset)
-	hdr := remoting.PullMessageResponseHeader{NextBeginOffset: r.NextBeginOffset, MinOffset: r.MinOffset, MaxOffset: r.MaxOffset}
+	hdr := remoting.PullMessageResponseHeader{NextBeginOffset: r.NextBeginOffset, MinOffset: r.MinOffset, MaxOffset: r.MaxOffset,
+		SuggestWhichBrokerID: b.suggestBroker(&g, r)}
+	slaveLag := false
+	if code == remoting.ResPullOffsetMoved && b.isSlave() {
+		// A slave never moves a consumer's offset (RocketMQ's
+		// offsetCheckInSlave=false): past its end it may only lag its
+		// master, and below its start it may only have started copying
+		// later than the master's oldest file. The pull waits as one that
+		// found nothing new, at the offset it asked for.
+		code, remark, slaveLag = remoting.ResPullNotFound, "the slave does not hold this offset", true
+		hdr.NextBeginOffset = h.QueueOffset
+	}
 
-	if allowSuspend && h.SysFlag&remoting.PullFlagCommitOffset != 0 && b.cfg.Role != RoleSlave {
+	if allowSuspend && h.SysFlag&remoting.PullFlagCommitOffset != 0 && !b.isSlave() {
 		b.offsets.commit(h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
 	}
 
@@ -61,7 +84,11 @@ func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(
 		b.stats.getTotal.Add(int64(len(r.Messages)))
 		out := remoting.NewResponse(req, code, remark)
 		out.ExtFields = hdr.ToExtFields()
-		p.ReplyParts(req, out, r.Messages, func(error) { r.Release() })
+		inFence = false
+		p.ReplyParts(req, out, r.Messages, func(error) {
+			r.Release()
+			b.fence.leave()
+		})
 		return
 	}
 	r.Release()
@@ -74,7 +101,9 @@ func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(
 		if b.holds.hold(hp, d, b.rerunHeld) {
 			// A message that arrived between the read and the hold woke
 			// nobody: look again.
-			if b.store.MaxOffsetInQueue(h.Topic, h.QueueID) > h.QueueOffset {
+			if !slaveLag && b.store.MaxOffsetInQueue(h.Topic, h.QueueID) > h.QueueOffset {
+				inFence = false
+				b.fence.leave()
 				for _, w := range b.holds.arrived(hp.key, h.QueueOffset, 0, false) {
 					b.rerunHeld(w)
 				}
@@ -85,6 +114,52 @@ func (b *Broker) processPull(p remoting.Peer, req *remoting.Command, reply func(
 	out := remoting.NewResponse(req, code, remark)
 	out.ExtFields = hdr.ToExtFields()
 	reply(out)
+}
+
+// pullFenced answers a pull that the read fence turned away (replication
+// is cutting the log: a slave parting from its master's history, or a
+// promotion): held for ShortPollingTime when
+// it may wait, so that the client asks again soon, else PULL_NOT_FOUND at
+// the offset it asked for. Nothing of the store is read.
+func (b *Broker) pullFenced(p remoting.Peer, req *remoting.Command, reply func(*remoting.Command), h *remoting.PullMessageRequestHeader, allowSuspend bool) {
+	if allowSuspend && h.SysFlag&remoting.PullFlagSuspend != 0 {
+		hp := &heldPull{peer: p, req: req, reply: reply, key: queueKey{h.Topic, h.QueueID}, offset: h.QueueOffset}
+		if b.holds.hold(hp, b.cfg.ShortPollingTime, b.rerunHeld) {
+			return
+		}
+	}
+	out := remoting.NewResponse(req, remoting.ResPullNotFound, errLogBeingCut)
+	out.ExtFields = remoting.PullMessageResponseHeader{NextBeginOffset: h.QueueOffset, MinOffset: h.QueueOffset, MaxOffset: h.QueueOffset}.ToExtFields()
+	reply(out)
+}
+
+// recordPhysOffsetAt is where a CommitLog record holds its own
+// PHYSICALOFFSET (the record layout's fixed head, commitlog package doc).
+const recordPhysOffsetAt = 28
+
+// suggestBroker returns suggestWhichBrokerId, the broker id the consumer
+// should pull the queue from next, as RocketMQ 4.x's PullMessageProcessor
+// computes it: without slaveReadEnable always the master (0); with it, the
+// group's whichBrokerWhenConsumeSlowly (1 by default, a slave) when the
+// answer's last message lies SlowConsumerLagBytes or more behind the
+// CommitLog's end (the consumer reads old data, which a master would have
+// to fetch from disk), else the group's brokerId (0 by default). A broker
+// always serves a pull it receives, slave or not, so a client that falls
+// back to a slave while its master is away keeps consuming.
+func (b *Broker) suggestBroker(g *configfile.SubscriptionGroupConfig, r *store.GetResult) int64 {
+	if !b.cfg.SlaveReadEnable {
+		return masterBrokerID
+	}
+	if n := len(r.Messages); n > 0 {
+		last := r.Messages[n-1]
+		if len(last) >= recordPhysOffsetAt+8 {
+			phys := int64(binary.BigEndian.Uint64(last[recordPhysOffsetAt:]))
+			if b.store.CommitLogMaxOffset()-phys >= b.cfg.SlowConsumerLagBytes {
+				return g.WhichBrokerWhenConsumeSlowly
+			}
+		}
+	}
+	return g.BrokerID
 }
 
 // rerunHeld answers a pull that left the hold table.
@@ -112,56 +187,58 @@ func pullCode(s store.GetStatus, requested int64) (int32, string) {
 }
 
 // checkPull validates a pull as RocketMQ's PullMessageProcessor does and
-// returns the subscription to filter with (nil: everything).
-func (b *Broker) checkPull(p remoting.Peer, h *remoting.PullMessageRequestHeader) (*subscription, int32, string) {
+// returns the subscription to filter with (nil: everything) and the
+// group's config (which broker it should pull from).
+func (b *Broker) checkPull(p remoting.Peer, h *remoting.PullMessageRequestHeader) (*subscription, configfile.SubscriptionGroupConfig, int32, string) {
+	var g configfile.SubscriptionGroupConfig
 	if b.cfg.BrokerPermission&configfile.PermRead == 0 {
-		return nil, remoting.ResNoPermission, fmt.Sprintf("the broker[%s] pulling message is forbidden", b.cfg.BrokerName)
+		return nil, g, remoting.ResNoPermission, fmt.Sprintf("the broker[%s] pulling message is forbidden", b.cfg.BrokerName)
 	}
 	if err := ValidateGroup(h.ConsumerGroup); err != nil {
-		return nil, remoting.ResSubscriptionGroupNotExist, err.Error()
+		return nil, g, remoting.ResSubscriptionGroupNotExist, err.Error()
 	}
 	g, ok, err := b.groups.findOrCreate(h.ConsumerGroup, b.cfg.AutoCreateSubscriptionGroup)
 	if err != nil {
-		return nil, remoting.ResSystemError, err.Error()
+		return nil, g, remoting.ResSystemError, err.Error()
 	}
 	if !ok {
-		return nil, remoting.ResSubscriptionGroupNotExist, fmt.Sprintf("subscription group [%s] does not exist", h.ConsumerGroup)
+		return nil, g, remoting.ResSubscriptionGroupNotExist, fmt.Sprintf("subscription group [%s] does not exist", h.ConsumerGroup)
 	}
 	if !g.ConsumeEnable {
-		return nil, remoting.ResNoPermission, fmt.Sprintf("subscription group [%s] does not have permission to consume", h.ConsumerGroup)
+		return nil, g, remoting.ResNoPermission, fmt.Sprintf("subscription group [%s] does not have permission to consume", h.ConsumerGroup)
 	}
 	tc, ok := b.topics.get(h.Topic)
 	if !ok {
-		return nil, remoting.ResTopicNotExist, fmt.Sprintf("topic[%s] not exist, apply first please!", h.Topic)
+		return nil, g, remoting.ResTopicNotExist, fmt.Sprintf("topic[%s] not exist, apply first please!", h.Topic)
 	}
 	if tc.Perm&configfile.PermRead == 0 {
-		return nil, remoting.ResNoPermission, fmt.Sprintf("the topic[%s] pulling message is forbidden", h.Topic)
+		return nil, g, remoting.ResNoPermission, fmt.Sprintf("the topic[%s] pulling message is forbidden", h.Topic)
 	}
 	if h.QueueID < 0 || h.QueueID >= tc.ReadQueueNums {
-		return nil, remoting.ResSystemError, fmt.Sprintf("queueId[%d] is illegal, topic:[%s] topicConfig.readQueueNums:[%d] consumer:[%s]",
+		return nil, g, remoting.ResSystemError, fmt.Sprintf("queueId[%d] is illegal, topic:[%s] topicConfig.readQueueNums:[%d] consumer:[%s]",
 			h.QueueID, h.Topic, tc.ReadQueueNums, p.RemoteAddr())
 	}
 	if h.SysFlag&remoting.PullFlagSubscription != 0 {
 		sub, err := parseSubscription(h.Topic, h.Subscription, h.ExpressionType, h.SubVersion)
 		if err != nil {
-			return nil, remoting.ResSubscriptionParseFailed, fmt.Sprintf("parse the consumer's subscription[%s] failed: %v", h.Subscription, err)
+			return nil, g, remoting.ResSubscriptionParseFailed, fmt.Sprintf("parse the consumer's subscription[%s] failed: %v", h.Subscription, err)
 		}
-		return sub, remoting.ResSuccess, ""
+		return sub, g, remoting.ResSuccess, ""
 	}
 	sub, model, known := b.clients.findSubscription(h.ConsumerGroup, h.Topic)
 	if !known {
-		return nil, remoting.ResSubscriptionNotExist, fmt.Sprintf("the consumer's group info not exist, group [%s]", h.ConsumerGroup)
+		return nil, g, remoting.ResSubscriptionNotExist, fmt.Sprintf("the consumer's group info not exist, group [%s]", h.ConsumerGroup)
 	}
 	if model == ModelBroadcasting && !g.ConsumeBroadcastEnable {
-		return nil, remoting.ResNoPermission, fmt.Sprintf("the consumer group[%s] can not consume by broadcast way", h.ConsumerGroup)
+		return nil, g, remoting.ResNoPermission, fmt.Sprintf("the consumer group[%s] can not consume by broadcast way", h.ConsumerGroup)
 	}
 	if sub == nil {
-		return nil, remoting.ResSubscriptionNotExist, fmt.Sprintf("the consumer's subscription not exist, group [%s] topic [%s]", h.ConsumerGroup, h.Topic)
+		return nil, g, remoting.ResSubscriptionNotExist, fmt.Sprintf("the consumer's subscription not exist, group [%s] topic [%s]", h.ConsumerGroup, h.Topic)
 	}
 	if sub.subVersion < h.SubVersion {
-		return nil, remoting.ResSubscriptionNotLatest, fmt.Sprintf("the consumer's subscription not latest, group [%s] topic [%s]", h.ConsumerGroup, h.Topic)
+		return nil, g, remoting.ResSubscriptionNotLatest, fmt.Sprintf("the consumer's subscription not latest, group [%s] topic [%s]", h.ConsumerGroup, h.Topic)
 	}
-	return sub, remoting.ResSuccess, ""
+	return sub, g, remoting.ResSuccess, ""
 }
 
 // onArrival wakes the pulls held on a queue that a dispatched message

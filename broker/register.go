@@ -1,8 +1,6 @@
 package broker
 
 import (
-	"fmt"
-
 	"github.com/apogeemq/apogee/namesrv"
 	"github.com/apogeemq/apogee/remoting"
 )
@@ -35,7 +33,7 @@ func (b *Broker) registerAll() {
 		BrokerAddr:             addr,
 		ClusterName:            b.cfg.ClusterName,
 		HAServerAddr:           haAddr,
-		BrokerID:               b.cfg.BrokerID,
+		BrokerID:               b.brokerID(),
 		HeartbeatTimeoutMillis: b.cfg.ChannelExpiredTimeout.Milliseconds(),
 		BodyCRC32:              namesrv.BodyCRC32(data),
 	}
@@ -50,6 +48,12 @@ func (b *Broker) registerAll() {
 					"code", remoting.ResponseCodeName(resp.Code), "remark", resp.Remark)
 			default:
 				b.log.Debug("broker: registered", "namesrv", ns, "topics", len(body.Topics))
+				if b.isSlave() {
+					// The answer names the master a slave copies.
+					if rh, err := remoting.DecodeRegisterBrokerResponseHeader(resp.ExtFields); err == nil {
+						b.repl.registered(rh)
+					}
+				}
 			}
 		})
 	}
@@ -58,13 +62,15 @@ func (b *Broker) registerAll() {
 // registerSoon registers with the name servers after a topic change.
 func (b *Broker) registerSoon() { b.registerAll() }
 
-// publishedAddrs returns the broker's address and its HA address
-// (listenPort + 1), or "" before Start.
+// publishedAddrs returns the broker's address and its HA address (a
+// master's HA server's, else listenPort + 1), or "" before Start.
 func (b *Broker) publishedAddrs() (string, string) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if !b.started || b.closed {
+		b.mu.Unlock()
 		return "", ""
 	}
-	return b.addr, fmt.Sprintf("%s:%d", b.storeHost.Addr(), b.storeHost.Port()+1)
+	addr, host := b.addr, b.storeHost
+	b.mu.Unlock()
+	return addr, b.repl.haServerAddr(host)
 }

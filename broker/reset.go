@@ -50,7 +50,7 @@ func (b *Broker) resetOffset(p remoting.Peer, req *remoting.Command, reply func(
 	if !ok {
 		return
 	}
-	if b.cfg.Role == RoleSlave {
+	if b.isSlave() {
 		reply(remoting.NewResponse(req, remoting.ResSystemError, "Can not reset offset in slave broker"))
 		return
 	}

@@ -121,7 +121,7 @@ func (b *Broker) send(p remoting.Peer, req *remoting.Command, reply func(*remoti
 // creates) the topic. A code other than SUCCESS is the answer.
 func (b *Broker) checkSend(p remoting.Peer, h *remoting.SendMessageRequestHeader, body []byte, batch bool) (configfile.TopicConfig, int32, string) {
 	var tc configfile.TopicConfig
-	if b.cfg.Role == RoleSlave {
+	if b.isSlave() {
 		return tc, remoting.ResServiceNotAvailable, "the broker is a slave and does not accept messages"
 	}
 	if b.cfg.BrokerPermission&configfile.PermWrite == 0 {

@@ -44,7 +44,7 @@ func (b *Broker) consumerSendMsgBack(_ remoting.Peer, req *remoting.Command, rep
 		return
 	}
 	answer := func(code int32, remark string) { reply(remoting.NewResponse(req, code, remark)) }
-	if b.cfg.Role == RoleSlave {
+	if b.isSlave() {
 		answer(remoting.ResServiceNotAvailable, "the broker is a slave and does not accept messages")
 		return
 	}

@@ -95,7 +95,7 @@ func checkImmunity(props []byte) (time.Duration, bool) {
 // then sends CHECK_TRANSACTION_STATE about the copy to a producer of its
 // group. The progress is then committed as TransCheckGroup's offsets.
 func (b *Broker) checkTransactions() {
-	if b.cfg.Role == RoleSlave {
+	if b.isSlave() {
 		return
 	}
 	t := b.txn

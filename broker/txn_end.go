@@ -22,7 +22,7 @@ func (b *Broker) endTransaction(_ remoting.Peer, req *remoting.Command, reply fu
 	if !ok {
 		return
 	}
-	if b.cfg.Role == RoleSlave {
+	if b.isSlave() {
 		reply(remoting.NewResponse(req, remoting.ResSlaveNotAvailable, "the broker is a slave and cannot end transactions"))
 		return
 	}

@@ -27,7 +27,11 @@ const (
 	ReqGetTopicConfigList int32 = 22
 	// ReqGetTopicNameList returns a broker's topic names.
 	ReqGetTopicNameList int32 = 23
-	// ReqUpdateBrokerConfig changes a broker's configuration.
+	// ReqUpdateBrokerConfig changes a broker's configuration; the body is
+	// Java properties text ("key=value" lines). An Apogee broker changes
+	// only brokerRole (and brokerId) at run time: "brokerRole=ASYNC_MASTER"
+	// or "brokerRole=SYNC_MASTER" promotes a slave to master of its broker
+	// group, as mqadmin updateBrokerConfig -k brokerRole sends it.
 	ReqUpdateBrokerConfig int32 = 25
 	// ReqGetBrokerConfig returns a broker's configuration.
 	ReqGetBrokerConfig int32 = 26
@@ -206,6 +210,14 @@ const (
 	ReqGetBrokerMemberGroup int32 = 901
 	// ReqBrokerHeartbeat keeps a broker registration alive (RocketMQ 5).
 	ReqBrokerHeartbeat int32 = 904
+	// ReqGetBrokerEpochCache returns a broker's epoch list and CommitLog
+	// end (RocketMQ 5's EpochEntryCache): a slave compares it with its own
+	// before it copies the broker's log, and cuts back whatever history the
+	// broker does not share. No extFields; the body is JSON,
+	// {"brokerId":0,"brokerName":"broker-a","clusterName":"DefaultCluster",
+	// "epochList":[{"endOffset":4096,"epoch":1,"startOffset":0}],
+	// "maxOffset":4096}.
+	ReqGetBrokerEpochCache int32 = 1007
 )
 
 // requestCodeNames names every request code above, as RocketMQ spells it.
@@ -303,6 +315,7 @@ var requestCodeNames = map[int32]string{
 	ReqLitePullMessage:                  "LITE_PULL_MESSAGE",
 	ReqQueryAssignment:                  "QUERY_ASSIGNMENT",
 	ReqGetBrokerMemberGroup:             "GET_BROKER_MEMBER_GROUP",
+	ReqGetBrokerEpochCache:              "GET_BROKER_EPOCH_CACHE",
 	ReqBrokerHeartbeat:                  "BROKER_HEARTBEAT",
 }
 

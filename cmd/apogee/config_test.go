@@ -37,7 +37,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 
 func TestFlagsWinOverTheFile(t *testing.T) {
 	conf := writeConf(t, "storePathRootDir=/from/file\nlogDir=/from/file/logs\nlistenPort=20911\nbindAddress=0.0.0.0\n"+
-		"brokerName=dev\nmapedFileSizeCommitLog=1073741824\nhaListenPort=1\n")
+		"brokerName=dev\nmapedFileSizeCommitLog=1073741824\nhaFlowControlEnable=true\n")
 
 	var stderr bytes.Buffer
 	cfg, err := loadConfig(options{home: "/home/u", configFile: conf}, &stderr)
@@ -46,7 +46,7 @@ func TestFlagsWinOverTheFile(t *testing.T) {
 	require.Equal(t, "0.0.0.0:20911", cfg.ListenAddr(), "without -broker-addr the file decides")
 	require.Equal(t, "dev", cfg.Broker.BrokerName)
 	require.Equal(t, int64(1<<30), cfg.Broker.Store.CommitLog.SegmentSizeBytes, "RocketMQ's sizes on request")
-	require.Equal(t, "apogee: "+conf+": key \"haListenPort\" ignored: a RocketMQ setting Apogee does not use\n", stderr.String())
+	require.Equal(t, "apogee: "+conf+": key \"haFlowControlEnable\" ignored: a RocketMQ setting Apogee does not use\n", stderr.String())
 
 	cfg, err = loadConfig(options{home: "/home/u", configFile: conf, dataDir: ptr("/data"), brokerAddr: ptr("127.0.0.1:0")}, &bytes.Buffer{})
 	require.NoError(t, err)

@@ -84,7 +84,7 @@ func TestLoadConfigErrors(t *testing.T) {
 
 func TestLoadConfigWarnsOncePerKey(t *testing.T) {
 	src := sources{home: "/home/u", hostIP: netip.MustParseAddr("10.0.0.1"),
-		configFile: writeConf(t, "brokerIP2=10.0.0.2\nhaListenPort=10912\nbrokerNmae=x\nbrokerName=y\n")}
+		configFile: writeConf(t, "brokerIP2=10.0.0.2\nhaFlowControlEnable=false\nbrokerNmae=x\nbrokerName=y\n")}
 	var stderr bytes.Buffer
 	cfg, err := loadConfig(src, &stderr)
 	require.NoError(t, err)
@@ -92,5 +92,5 @@ func TestLoadConfigWarnsOncePerKey(t *testing.T) {
 	f := src.configFile
 	require.Equal(t, "mqbroker: "+f+": key \"brokerIP2\" ignored: a RocketMQ setting Apogee does not use\n"+
 		"mqbroker: "+f+": unknown key \"brokerNmae\" ignored\n"+
-		"mqbroker: "+f+": key \"haListenPort\" ignored: a RocketMQ setting Apogee does not use\n", stderr.String())
+		"mqbroker: "+f+": key \"haFlowControlEnable\" ignored: a RocketMQ setting Apogee does not use\n", stderr.String())
 }

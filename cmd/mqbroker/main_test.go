@@ -46,7 +46,7 @@ func TestPrintAll(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.NoError(t, run([]string{"-c", conf, "-n", "ns:9876", "-p"}, &out, &errOut, nil))
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	require.Len(t, lines, 54, "every applied key")
+	require.Len(t, lines, 62, "every applied key")
 	require.IsIncreasing(t, lines, "sorted by key")
 	for _, want := range []string{
 		"mappedFileSizeCommitLog=8388608",

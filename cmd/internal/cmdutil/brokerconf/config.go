@@ -29,6 +29,9 @@ type Config struct {
 	ListenPort int
 	// BindAddress is bindAddress, the interface to listen on ("0.0.0.0").
 	BindAddress netip.Addr
+	// HAListenPort is haListenPort, where a master's HA server listens on
+	// BindAddress; 0 (the default) is listenPort + 1.
+	HAListenPort int
 	// StorePathCommitLog is storePathCommitLog as given, "" when not: the
 	// CommitLog always lives in <storePathRootDir>/commitlog, and Validate
 	// refuses any other directory.
@@ -62,10 +65,14 @@ func (c Config) CommitLogDir() string {
 }
 
 // BrokerConfig returns the configuration for broker.New: Broker with its
-// ListenAddr, and the CommitLog's body limit equal to maxMessageSize.
+// ListenAddr (and HAListenAddr when haListenPort is set), and the
+// CommitLog's body limit equal to maxMessageSize.
 func (c Config) BrokerConfig() broker.Config {
 	b := c.Broker
 	b.ListenAddr = c.ListenAddr()
+	if c.HAListenPort != 0 {
+		b.HAListenAddr = net.JoinHostPort(c.BindAddress.String(), strconv.Itoa(c.HAListenPort))
+	}
 	b.Store.CommitLog.MaxBodySizeBytes = b.MaxMessageSize
 	return b
 }

@@ -68,6 +68,14 @@ func TestDefaultIsRocketMQs(t *testing.T) {
 		"autoCreateSubscriptionGroup":       "true",
 		"longPollingEnable":                 "true",
 		"shortPollingTimeMills":             "1000",
+		"haListenPort":                      "0",
+		"haMasterAddress":                   "",
+		"slaveReadEnable":                   "false",
+		"haTransferBatchSize":               "32768",
+		"haSendHeartbeatInterval":           "5000",
+		"haHousekeepingInterval":            "20000",
+		"haSlaveFallbehindMax":              "268435456",
+		"slaveTimeout":                      "3000",
 		"registerNameServerPeriod":          "30000",
 		"registerBrokerTimeoutMills":        "6000",
 		"flushConsumerOffsetInterval":       "5000",
@@ -156,7 +164,7 @@ func TestSet(t *testing.T) {
 	require.NoError(t, c.Set("mapedFileSizeCommitLog", "65536"), "the old spelling works")
 	require.Equal(t, int64(65536), c.Broker.Store.CommitLog.SegmentSizeBytes)
 
-	err := c.Set("haListenPort", "10912")
+	err := c.Set("haFlowControlEnable", "true")
 	require.ErrorIs(t, err, ErrUnknownKey)
 	err = c.Set("listenPort", "x")
 	require.ErrorIs(t, err, ErrConfig)

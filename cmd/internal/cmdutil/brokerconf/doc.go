@@ -65,6 +65,14 @@
 //	transactionCheckInterval             ms                     60000         check-back period
 //	transactionTimeOut                   ms                     6000          first check after
 //	transactionCheckMax                  checks 1..1000         15            then discarded
+//	haListenPort                         0..65535               0             master's HA port (0 = listenPort + 1)
+//	haMasterAddress                      host:port or empty     empty         slave's master HA address (empty: name server's)
+//	slaveReadEnable                      bool                   false         pulls may be steered to a slave
+//	haTransferBatchSize                  bytes 1..4 MiB         32768         one frame to a slave
+//	haSendHeartbeatInterval              ms                     5000          replication heartbeat
+//	haHousekeepingInterval               ms                     20000         idle replication connection closed
+//	haSlaveFallbehindMax                 bytes                  268435456     SYNC_MASTER does not wait past it
+//	slaveTimeout                         ms                     3000          SYNC_MASTER wait for a slave
 //
 // Periods and timeouts are 1 ms to one day: 0 is refused because the
 // components read a zero duration as their default, not as RocketMQ does.

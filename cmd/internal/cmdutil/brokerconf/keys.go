@@ -2,6 +2,7 @@ package brokerconf
 
 import (
 	"math"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/apogeemq/apogee/broker"
 	"github.com/apogeemq/apogee/commitlog"
 	"github.com/apogeemq/apogee/consumequeue"
+	"github.com/apogeemq/apogee/ha"
 	"github.com/apogeemq/apogee/indexfile"
 	"github.com/apogeemq/apogee/remoting"
 )
@@ -183,6 +185,16 @@ var keys = []key{
 	millisKey("flushDelayOffsetInterval", func(c *Config) *time.Duration { return &c.Broker.FlushDelayOffsetInterval }),
 	millisKey("channelExpiredTimeout", func(c *Config) *time.Duration { return &c.Broker.ChannelExpiredTimeout }),
 
+	// Replication.
+	intKey("haListenPort", false, 0, math.MaxUint16, func(c *Config) *int { return &c.HAListenPort }),
+	valueKey("haMasterAddress", false, parseHAMasterAddress, identity, func(c *Config) *string { return &c.Broker.HAMasterAddr }),
+	boolKey("slaveReadEnable", func(c *Config) *bool { return &c.Broker.SlaveReadEnable }),
+	intKey("haTransferBatchSize", false, 1, ha.MaxTransferBatchBytes, func(c *Config) *int { return &c.Broker.HA.TransferBatchBytes }),
+	millisKey("haSendHeartbeatInterval", func(c *Config) *time.Duration { return &c.Broker.HA.HeartbeatInterval }),
+	millisKey("haHousekeepingInterval", func(c *Config) *time.Duration { return &c.Broker.HA.HousekeepingInterval }),
+	intKey("haSlaveFallbehindMax", false, 1, math.MaxInt64, func(c *Config) *int64 { return &c.Broker.HA.SlaveFallBehindMaxBytes }),
+	millisKey("slaveTimeout", func(c *Config) *time.Duration { return &c.Broker.HA.SlaveTimeout }),
+
 	// Transactions.
 	millisKey("transactionCheckInterval", func(c *Config) *time.Duration { return &c.Broker.Transaction.CheckInterval }),
 	millisKey("transactionTimeOut", func(c *Config) *time.Duration { return &c.Broker.Transaction.Timeout }),
@@ -202,6 +214,22 @@ func nonEmpty(key, value string) (string, error) {
 }
 
 func identity(s string) string { return s }
+
+// parseHAMasterAddress reads haMasterAddress: empty (the name servers'
+// answer is used) or host:port.
+func parseHAMasterAddress(key, value string) (string, error) {
+	if value == "" {
+		return "", nil
+	}
+	host, port, err := net.SplitHostPort(value)
+	if err != nil || host == "" {
+		return "", badValue(key, value, "want host:port")
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+		return "", badValue(key, value, "want a port in 1..65535")
+	}
+	return value, nil
+}
 
 // valueKey is a key whose value parse reads into *field and format writes
 // back; the field changes only when the whole value is valid.

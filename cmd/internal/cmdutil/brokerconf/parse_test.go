@@ -32,6 +32,24 @@ func TestEveryKey(t *testing.T) {
 		{"namesrvAddr=[::1]:9876", "", func(t *testing.T, c Config) { require.Equal(t, []string{"[::1]:9876"}, c.Broker.NamesrvAddrs) }},
 		{"namesrvAddr=", "", func(t *testing.T, c Config) { require.Empty(t, c.Broker.NamesrvAddrs) }},
 		{"listenPort=0", "", func(t *testing.T, c Config) { require.Equal(t, 0, c.ListenPort) }},
+		{"haListenPort=20912", "", func(t *testing.T, c Config) {
+			require.Equal(t, "0.0.0.0:20912", c.BrokerConfig().HAListenAddr)
+		}},
+		{"haListenPort=0", "", func(t *testing.T, c Config) { require.Empty(t, c.BrokerConfig().HAListenAddr, "listenPort + 1") }},
+		{"haMasterAddress=10.0.0.1:10912", "", func(t *testing.T, c Config) { require.Equal(t, "10.0.0.1:10912", c.Broker.HAMasterAddr) }},
+		{"haMasterAddress=", "", func(t *testing.T, c Config) { require.Empty(t, c.Broker.HAMasterAddr) }},
+		{"slaveReadEnable=true", "", func(t *testing.T, c Config) { require.True(t, c.Broker.SlaveReadEnable) }},
+		{"haTransferBatchSize=65536", "", func(t *testing.T, c Config) { require.Equal(t, 65536, c.Broker.HA.TransferBatchBytes) }},
+		{"haSendHeartbeatInterval=2000", "", func(t *testing.T, c Config) {
+			require.Equal(t, 2*time.Second, c.Broker.HA.HeartbeatInterval)
+		}},
+		{"haHousekeepingInterval=30000", "", func(t *testing.T, c Config) {
+			require.Equal(t, 30*time.Second, c.Broker.HA.HousekeepingInterval)
+		}},
+		{"haSlaveFallbehindMax=1048576", "", func(t *testing.T, c Config) {
+			require.Equal(t, int64(1<<20), c.Broker.HA.SlaveFallBehindMaxBytes)
+		}},
+		{"slaveTimeout=1500", "", func(t *testing.T, c Config) { require.Equal(t, 1500*time.Millisecond, c.Broker.HA.SlaveTimeout) }},
 		{"listenPort=65535", "", func(t *testing.T, c Config) { require.Equal(t, 65535, c.ListenPort) }},
 		{"bindAddress=127.0.0.1", "", func(t *testing.T, c Config) { require.Equal(t, "127.0.0.1:10911", c.ListenAddr()) }},
 		{"brokerIP1=192.0.2.1", "", func(t *testing.T, c Config) {
@@ -163,6 +181,14 @@ func TestBadValues(t *testing.T) {
 		"namesrvAddr=" + strings.Repeat("h:1;", maxNamesrvAddrs+1),
 		"listenPort=65536",
 		"listenPort=-1",
+		"haListenPort=65536",
+		"haMasterAddress=10.0.0.1",
+		"haMasterAddress=:10912",
+		"haMasterAddress=10.0.0.1:0",
+		"haTransferBatchSize=0",
+		"haTransferBatchSize=4194305",
+		"haSlaveFallbehindMax=0",
+		"slaveTimeout=0",
 		"listenPort=10911x",
 		"bindAddress=localhost",
 		"brokerIP1=0.0.0.0",
@@ -257,7 +283,7 @@ func TestWarnings(t *testing.T) {
 	c, warnings, err := Parse([]byte(`
 # A RocketMQ broker.conf with keys Apogee does not use.
 brokerName=broker-a
-haListenPort=10912
+haFlowControlEnable=false
 sendMessageThreadPoolNums=16
 brokerNmae=typo
 deleteCommitLogFilesInterval=100
@@ -271,12 +297,12 @@ transientStorePoolEnable=true
 		{"brokerNmae", Unknown},
 		{"deleteCommitLogFilesInterval", Ignored},
 		{"enableDLegerCommitLog", Ignored},
-		{"haListenPort", Ignored},
+		{"haFlowControlEnable", Ignored},
 		{"sendMessageThreadPoolNums", Ignored},
 		{"storeType", Ignored},
 		{"transientStorePoolEnable", Ignored},
 	}, warnings)
-	require.Equal(t, `key "haListenPort" ignored: a RocketMQ setting Apogee does not use`, warnings[3].String())
+	require.Equal(t, `key "haFlowControlEnable" ignored: a RocketMQ setting Apogee does not use`, warnings[3].String())
 	require.Equal(t, `unknown key "brokerNmae" ignored`, warnings[0].String())
 }
 
