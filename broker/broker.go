@@ -62,7 +62,9 @@ func New(e env.Env, cfg Config) (*Broker, error) {
 	b := &Broker{env: e, cfg: cfg, log: cfg.Logger, clients: newClientManager(),
 		holds: newPullHolds(e.Clock, cfg.MaxHeldPulls), timers: map[string]env.Timer{}}
 	b.locks = newLockTable(lockLiveTime(&cfg), maxQueueLocks)
-	b.fence = newReadFence(e.Clock, true)
+	// A slave serves no read before its log was found to agree with its
+	// master's history (ha_slave.go opens the fence).
+	b.fence = newReadFence(e.Clock, cfg.Role != RoleSlave)
 	// The store host must be known before the first record is written;
 	// with a port picked at Start (":0"), records carry the configured
 	// address until then, and Start sets it before serving.

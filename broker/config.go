@@ -168,8 +168,9 @@ type HAConfig struct {
 	// ReconnectDelay is the pause before a slave connects to its master
 	// again.
 	ReconnectDelay time.Duration
-	// PlantedBug switches on a bug of package ha (ha.BugTrustSlaveOffset)
-	// for the simulator. Empty in production.
+	// PlantedBug switches on a planted bug for the simulator: package
+	// ha's ha.BugTrustSlaveOffset, or BugPromoteWithoutTruncation in the
+	// broker's promotion. Empty in production.
 	PlantedBug string
 }
 

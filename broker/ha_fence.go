@@ -18,7 +18,9 @@ import (
 //
 // The fence is open but while replication cuts the log: when a slave's log
 // parts from its master's history (ha_slave.go) and when a promotion drops
-// the record still arriving (ha_promote.go).
+// the record still arriving (ha_promote.go); and a slave starts with it
+// shut, until its log is found to agree with its master's (a slave that
+// restarted may hold a tail its next master never had).
 type readFence struct {
 	clock env.Clock
 	// readers counts the reads in flight; a reader counts itself before it

@@ -32,6 +32,12 @@ import (
 // A failure before the role changes (the HA port taken, the epoch file
 // not written) puts the broker back to copying as a slave.
 
+// BugPromoteWithoutTruncation is a planted bug (HAConfig.PlantedBug) for
+// the simulator's campaigns, and the broker's only simulator-specific
+// branch: a promotion skips the cut of step 2, so the new master keeps the
+// bytes of a record it never received whole, which it cannot vouch for.
+const BugPromoteWithoutTruncation = "promote-without-truncation"
+
 // errPromoting refuses a second promotion while one runs.
 var errPromoting = errors.New("broker: a promotion is already running")
 
@@ -101,9 +107,12 @@ func (b *Broker) becomeMasterLocked(role Role, gen uint64) error {
 		r.syncNowLocked()
 		return err
 	}
-	cut, err := st.TruncateTo(st.CommitLogMaxOffset())
-	if err != nil {
-		return fail(fmt.Errorf("broker: cutting to the last whole record: %w", err))
+	cut := st.CommitLogMaxOffset()
+	if b.cfg.HA.PlantedBug != BugPromoteWithoutTruncation {
+		var err error
+		if cut, err = st.TruncateTo(cut); err != nil {
+			return fail(fmt.Errorf("broker: cutting to the last whole record: %w", err))
+		}
 	}
 	if err := st.Flush(); err != nil {
 		return fail(fmt.Errorf("broker: flushing the copied log: %w", err))

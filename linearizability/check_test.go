@@ -591,3 +591,29 @@ func TestPromisedOnceStoredTwice(t *testing.T) {
 	require.True(t, rep.OK, "a transaction may be committed twice: counted")
 	assert.Equal(t, 1, rep.Duplicates[CausePromisedAgain])
 }
+
+func TestPromisedOnceStoredAgainAfterAFailover(t *testing.T) {
+	// A delayed message delivered by the old master at offset 0 and read
+	// there; its slave never received the copy and, promoted, delivers it
+	// again, at offset 0 of its own log.
+	history := func(failover bool) *Recorder {
+		r := NewRecorder()
+		r.SendStart(0, "d1", 100).End(200, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		r.Promise("d1", qa, Terms{NotBeforeNs: 1000, Once: true}, 200)
+		r.ReadCopy(1, groupA, qa, 0, "d1", 1100, 1200, Copy{ID: 4096, StoredFromNs: 1000, StoredToNs: 1050})
+		if failover {
+			r.Failover(1250, qa.Broker)
+		} else {
+			r.Crash(1250, qa.Broker)
+		}
+		r.ReadCopy(1, groupA, qa, 0, "d1", 1300, 1400, Copy{ID: 4200, StoredFromNs: 1260, StoredToNs: 1270})
+		return r
+	}
+	rep := Check(history(true), durable)
+	require.True(t, rep.OK, "a promotion took the first copy back: counted, not failed\n%s", rep.String())
+	assert.Equal(t, 1, rep.Duplicates[CausePromisedAgain])
+	assert.Equal(t, 1, rep.Stats.Crashes, "a failover is a loss window for the model")
+
+	rep = Check(history(false), durable)
+	require.Equal(t, []string{KindTwice}, kinds(rep), "a machine crash under a durable configuration keeps delivered copies\n%s", rep.String())
+}

@@ -19,6 +19,9 @@
 //	Annotate          a fault, restart, partition... kept for the report
 //	Crash             a machine holding a broker's CommitLog lost whatever it
 //	                  had not flushed (power loss)
+//	Failover          a slave of a broker was promoted in its master's place:
+//	                  a crash for the model (the new master may hand out
+//	                  again the offsets of a tail it never received)
 //	Promise           the cluster promised to deliver an id on a queue at an
 //	                  offset nobody names, no earlier than a time: a
 //	                  committed transaction, an acknowledged delayed message
@@ -100,6 +103,11 @@
 //     read on its topic. A violation with Config.Durable; otherwise listed
 //     in Report.Lost and counted, not failed (async flush loses the
 //     unflushed tail on a machine crash).
+//   - twice: an id promised once (Terms.Once) that reads found in two stored
+//     copies on its queue, under Config.Durable; unless a failover of the
+//     queue's broker came between the first reads of every two copies (the
+//     earlier copy was in the old master's tail, which a promotion takes
+//     back even when every acknowledged send survives).
 //   - early: a promised id first delivered to a group on its queue before
 //     the promise's notBefore time, less Config.EarlySlack (a delayed
 //     message delivered early; the slack covers brokers' clocks that ran

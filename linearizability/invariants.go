@@ -97,8 +97,9 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 
 // twice reports every message promised once that reads found in two
 // stored copies on its queue (told apart by copy id, or by queue offset
-// when reads do not say), under durable; it counts every promised message
-// stored again in dups.
+// when reads do not say), under durable, unless a failover of the queue's
+// broker came between the first reads of every two copies; it counts
+// every promised message stored again in dups.
 func (ix *index) twice(durable bool, dups map[string]int) []Violation {
 	type idQueue struct {
 		msgID string
@@ -114,17 +115,21 @@ func (ix *index) twice(durable bool, dups map[string]int) []Violation {
 		promised[k] = true
 		once[k] = once[k] || pr.once
 	}
-	copies := map[idQueue]map[copyKey]bool{}
+	// copies maps each copy to the recording sequence of its first read.
+	copies := map[idQueue]map[copyKey]int64{}
 	for i, rd := range ix.h.reads {
 		k := idQueue{rd.msgID, rd.queue}
 		if ix.phantom[i] != "" || !promised[k] {
 			continue
 		}
 		if copies[k] == nil {
-			copies[k] = map[copyKey]bool{}
+			copies[k] = map[copyKey]int64{}
 		}
-		copies[k][copyKey{rd.queueOffset, rd.copyID}] = true
+		if _, seen := copies[k][copyKey{rd.queueOffset, rd.copyID}]; !seen {
+			copies[k][copyKey{rd.queueOffset, rd.copyID}] = rd.seq
+		}
 	}
+	failovers := ix.failoversByBroker()
 	var out []Violation
 	for _, k := range slices.SortedFunc(maps.Keys(copies), func(a, b idQueue) int {
 		return cmp.Or(strings.Compare(a.msgID, b.msgID), a.queue.Compare(b.queue))
@@ -134,7 +139,7 @@ func (ix *index) twice(durable bool, dups map[string]int) []Violation {
 			continue
 		}
 		dups[CausePromisedAgain] += n - 1
-		if once[k] && durable {
+		if once[k] && durable && !failoverBetweenEach(failovers[k.queue.Broker], copies[k]) {
 			out = append(out, Violation{Kind: KindTwice, Queue: k.queue, Detail: fmt.Sprintf(
 				"%s, promised once, stored %d times on its queue", k.msgID, n)})
 		}
@@ -314,6 +319,31 @@ func (ix *index) resetsByGroupQueue() map[groupQueue][]int64 {
 		}
 	}
 	return out
+}
+
+// failoversByBroker returns the recording sequence numbers of failovers,
+// in order, per broker.
+func (ix *index) failoversByBroker() map[string][]int64 {
+	out := map[string][]int64{}
+	for _, c := range ix.h.crashes {
+		if c.failover {
+			out[c.node] = append(out[c.node], c.seq)
+		}
+	}
+	return out
+}
+
+// failoverBetweenEach reports whether, ordering the copies by their first
+// read, a failover came between every two consecutive ones: each earlier
+// copy may have been taken back by a promotion.
+func failoverBetweenEach[K comparable](failovers []int64, firstReads map[K]int64) bool {
+	seqs := slices.Sorted(maps.Values(firstReads))
+	for i := 1; i < len(seqs); i++ {
+		if !anyBetween(failovers, seqs[i-1], seqs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // crashesByBroker returns the recording sequence numbers of crashes, in

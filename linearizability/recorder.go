@@ -116,6 +116,8 @@ type noteRecord struct {
 	atNs int64
 	node string // for a crash: the brokerName
 	text string
+	// failover marks a crash recorded by Failover.
+	failover bool
 }
 
 // history is everything a Recorder holds.
@@ -288,6 +290,22 @@ func (r *Recorder) Crash(tNs int64, broker string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.h.crashes = append(r.h.crashes, noteRecord{seq: r.nextSeqLocked(), atNs: tNs, node: broker, text: "crash: unflushed data lost"})
+}
+
+// Failover records that at tNs a slave of broker (a brokerName) was
+// promoted to serve its queues in place of its master. It opens a loss
+// window as Crash does: the new master continues each queue where its
+// copy ends, and hands out again the offsets of what the old master stored
+// that the copy lacks. Under Config.Durable that tail holds nothing
+// acknowledged (sync replication), but it may hold copies the old master
+// stored for a promise — a delayed message delivered, a transaction
+// committed — that a group already read: a message promised once and read
+// in a copy before a failover may be stored again after it, which counts
+// as a duplicate, not a violation (see twice in the package doc).
+func (r *Recorder) Failover(tNs int64, broker string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.h.crashes = append(r.h.crashes, noteRecord{seq: r.nextSeqLocked(), atNs: tNs, node: broker, text: "failover: a slave promoted", failover: true})
 }
 
 // Terms are the terms of a promised delivery (see Promise).

@@ -66,20 +66,21 @@ const (
 	FaultDiskFull           = "disk-full"
 	FaultDiskErrors         = "disk-errors"
 	FaultSlowDisk           = "slow-disk"
+	FaultPromote            = "promote"
 )
 
 // FaultKinds lists every fault kind.
 func FaultKinds() []string {
 	return []string{FaultBrokerProcessCrash, FaultBrokerMachineCrash, FaultNameServerCrash, FaultConsumerCrash,
 		FaultProducerCrash, FaultPartition, FaultAsymmetricCut, FaultConnectionReset, FaultClockJump, FaultDiskFull,
-		FaultDiskErrors, FaultSlowDisk}
+		FaultDiskErrors, FaultSlowDisk, FaultPromote}
 }
 
 // faultWeights pairs each kind with its weight.
 func (f FaultWeights) byKind() []int {
 	return []int{f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash,
 		f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull,
-		f.DiskErrors, f.SlowDisk}
+		f.DiskErrors, f.SlowDisk, f.Promote}
 }
 
 // injectFault draws one fault by weight and applies it.
@@ -122,6 +123,8 @@ func (w *World) apply(kind string) {
 		w.failDisk()
 	case FaultSlowDisk:
 		w.slowDisk()
+	case FaultPromote:
+		w.promoteAny()
 	default:
 		panic("sim: unknown fault kind " + kind)
 	}
@@ -149,25 +152,44 @@ func (w *World) crashBroker(machine bool) {
 	if machine {
 		kind = "machine"
 	}
-	w.note(n.name, "crash (%s)", kind)
+	w.note(n.label, "crash (%s)", kind)
 	w.takeDown(n, machine)
 }
 
 // takeDown crashes a broker's process (with machine, its machine too),
 // records what the crash may take back, and restarts it after a downtime.
+// A pair's master may be replaced meanwhile: the operator promotes its
+// slave (Params.FailoverPercent).
 func (w *World) takeDown(n *brokerNode, machine bool) {
-	n.crash(machine)
-	if machine {
+	wasMaster := n.crash(machine)
+	if machine && wasMaster {
 		// Only a machine crash loses written data; a process crash keeps
-		// the page cache.
+		// the page cache. A slave's loss hands out no queue offset again.
 		w.rec.Crash(w.now(), n.name)
 	}
-	// The offsets committed since the broker last persisted them are
-	// gone, as in RocketMQ: consumers may go back to older ones.
-	for q := int32(0); q < int32(w.params.QueuesPerBroker); q++ {
-		w.rec.Reset(simGroup, linearizability.Queue{Topic: simTopic, Broker: n.name, QueueID: q}, 0, w.now())
+	if machine && w.params.Pairs {
+		w.lostReplica(n)
 	}
-	w.clock.AfterFunc(w.downtime(), func() { w.restartBroker(n) })
+	w.resetOffsets(n.g)
+	downtime := w.downtime()
+	w.clock.AfterFunc(downtime, func() { w.restartBroker(n) })
+	if wasMaster && w.params.Pairs && w.rng.Intn(100) < w.params.FailoverPercent {
+		react := time.Duration(w.rng.Int63() % int64(downtime))
+		w.clock.AfterFunc(react, func() {
+			if n.b == nil {
+				w.promote(n.g)
+			}
+		})
+	}
+}
+
+// resetOffsets records that the consumer offsets of g's queues may go
+// back: a broker crash loses those committed since it last persisted
+// them, as in RocketMQ, and a promoted slave has the copy of its last sync.
+func (w *World) resetOffsets(g *brokerGroup) {
+	for q := int32(0); q < int32(w.params.QueuesPerBroker); q++ {
+		w.rec.Reset(simGroup, linearizability.Queue{Topic: simTopic, Broker: g.name, QueueID: q}, 0, w.now())
+	}
 }
 
 func (w *World) restartBroker(n *brokerNode) {
@@ -175,7 +197,7 @@ func (w *World) restartBroker(n *brokerNode) {
 		return
 	}
 	if n.start() {
-		w.note(n.name, "restart")
+		w.note(n.label, "restart as %s", n.role)
 		return
 	}
 	// A supervisor keeps trying, as systemd's Restart=always does.
@@ -269,7 +291,7 @@ func (w *World) jumpClock() {
 	var names []string
 	for _, n := range w.brokers {
 		if n.clock != nil {
-			clocks, names = append(clocks, n.clock), append(names, n.name)
+			clocks, names = append(clocks, n.clock), append(names, n.label)
 		}
 	}
 	for _, n := range w.nameServers {
@@ -297,11 +319,11 @@ func (w *World) fillDisk() {
 		return
 	}
 	d := minDowntime + time.Duration(w.rng.Int63()%int64(maxPartition))
-	w.note(n.name, "disk full for %v", d)
+	w.note(n.label, "disk full for %v", d)
 	n.fs.SetCapacity(max(int64(u.TotalBytes-u.FreeBytes), 1))
 	w.clock.AfterFunc(d, func() {
 		n.fs.SetCapacity(0)
-		w.note(n.name, "disk space back")
+		w.note(n.label, "disk space back")
 	})
 }
 
@@ -330,10 +352,17 @@ func (w *World) heal() {
 	for _, n := range w.brokers {
 		if n.b == nil {
 			if n.start() {
-				w.note(n.name, "restart (heal)")
+				w.note(n.label, "restart as %s (heal)", n.role)
 			} else {
-				w.recoveryFails = append(w.recoveryFails, fmt.Sprintf("%s: does not start after healing: %v", n.name, n.lastStartErr))
+				w.recoveryFails = append(w.recoveryFails, fmt.Sprintf("%s: does not start after healing: %v", n.label, n.lastStartErr))
 			}
+		}
+	}
+	// A pair left without a master (a promotion that failed after its old
+	// master was configured as a slave) gets one.
+	for _, g := range w.groups {
+		if len(g.nodes) > 1 && g.serving() == nil {
+			w.promote(g)
 		}
 	}
 	for _, n := range w.consumers {

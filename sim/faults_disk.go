@@ -31,7 +31,7 @@ func (w *World) failDisk() {
 	d := minDowntime + time.Duration(w.rng.Int63()%int64(maxPartition))
 	percent := 25 + w.rng.Intn(76)
 	r := env.NewSeededRand(w.splitSeed())
-	w.note(n.name, "disk errors (%d%% of syncs and writes) for %v", percent, d)
+	w.note(n.label, "disk errors (%d%% of syncs and writes) for %v", percent, d)
 	n.fs.SetRule(func(op env.Op) error {
 		switch op.Kind {
 		case env.OpSync, env.OpMappingFlush, env.OpSyncDir, env.OpWrite, env.OpCreate, env.OpTruncate, env.OpMap:
@@ -43,7 +43,7 @@ func (w *World) failDisk() {
 	})
 	w.clock.AfterFunc(d, func() {
 		n.fs.SetRule(nil)
-		w.note(n.name, "disk errors end")
+		w.note(n.label, "disk errors end")
 	})
 }
 
@@ -61,7 +61,7 @@ func (w *World) slowDisk() {
 	}
 	d := minDowntime + time.Duration(w.rng.Int63()%int64(maxPartition))
 	stall := time.Millisecond + time.Duration(w.rng.Int63()%int64(maxSyncStall))
-	w.note(n.name, "slow disk (%v per sync) for %v", stall, d)
+	w.note(n.label, "slow disk (%v per sync) for %v", stall, d)
 	n.fs.SetRule(func(op env.Op) error {
 		switch op.Kind {
 		case env.OpSync, env.OpMappingFlush, env.OpSyncDir:
@@ -71,7 +71,7 @@ func (w *World) slowDisk() {
 	})
 	w.clock.AfterFunc(d, func() {
 		n.fs.SetRule(nil)
-		w.note(n.name, "slow disk ends")
+		w.note(n.label, "slow disk ends")
 	})
 }
 
@@ -83,8 +83,9 @@ func (w *World) supervise() {
 		if n.b == nil {
 			continue
 		}
+		w.vouches(n) // forgets a catch-up once done
 		if err := n.b.Err(); err != nil {
-			w.note(n.name, "store failed, the process exits: %v", err)
+			w.note(n.label, "store failed, the process exits: %v", err)
 			w.takeDown(n, false)
 		}
 	}

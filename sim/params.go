@@ -24,6 +24,24 @@ type Params struct {
 	// TornPages makes machine crashes tear the first lost page of a file.
 	TornPages bool
 
+	// Pairs gives every broker name a master and a slave, each on its own
+	// host and disk (see HA in the README); otherwise each broker name is
+	// one master alone.
+	Pairs bool
+	// SyncMaster selects SYNC_MASTER (a send is acknowledged once the
+	// slave holds it) over ASYNC_MASTER for the pairs' masters.
+	SyncMaster bool
+	// FailoverPercent is the chance that the operator promotes a pair's
+	// slave while its crashed master is down.
+	FailoverPercent int
+	// TransferBatchBytes is haTransferBatchSize: small batches end most
+	// frames inside a record, so a slave often holds a record still
+	// arriving.
+	TransferBatchBytes int
+	// ReconnectDelay is the pause before a slave connects to its master
+	// again (doubling while its master is unreachable).
+	ReconnectDelay time.Duration
+
 	LatencyMin, LatencyMax time.Duration
 	// SendInterval is the mean pause of each producer between sends.
 	SendInterval time.Duration
@@ -57,12 +75,13 @@ type FaultWeights struct {
 	DiskFull           int
 	DiskErrors         int
 	SlowDisk           int
+	Promote            int
 }
 
 func (w FaultWeights) total() int {
 	return w.BrokerProcessCrash + w.BrokerMachineCrash + w.NameServerCrash + w.ConsumerCrash + w.ProducerCrash +
 		w.Partition + w.AsymmetricCut + w.ConnectionReset + w.ClockJump + w.DiskFull +
-		w.DiskErrors + w.SlowDisk
+		w.DiskErrors + w.SlowDisk + w.Promote
 }
 
 // DrawParams draws a run's parameters from r.
@@ -105,8 +124,22 @@ func DrawParams(r env.Rand) Params {
 	if p.Faults.total() == 0 {
 		p.Faults.BrokerProcessCrash = 1
 	}
+	// Drawn last, so that the fields above keep what each seed drew
+	// before pairs existed.
+	p.Pairs = r.Intn(100) < pairsPercent
+	if p.Pairs {
+		p.SyncMaster = r.Intn(2) == 0
+		p.FailoverPercent = []int{50, 100}[r.Intn(2)]
+		p.TransferBatchBytes = []int{64, 100, 1 << 10, 32 << 10}[r.Intn(4)]
+		p.ReconnectDelay = dur(200*time.Millisecond, 5*time.Second)
+		p.Faults.Promote = weight()
+	}
 	return p
 }
+
+// pairsPercent is the share of seeds that run master/slave pairs: half, so
+// that the single-broker seeds keep their coverage.
+const pairsPercent = 50
 
 // String prints the parameters on one line.
 func (p Params) String() string {
@@ -118,9 +151,18 @@ func (p Params) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "namesrv=%d brokers=%d queues/broker=%d producers=%d consumers=%d flush=%s torn=%t ",
 		p.NameServers, p.Brokers, p.QueuesPerBroker, p.Producers, p.Consumers, flush, p.TornPages)
+	if p.Pairs {
+		role := "ASYNC_MASTER"
+		if p.SyncMaster {
+			role = "SYNC_MASTER"
+		}
+		fmt.Fprintf(&b, "ha=%s+SLAVE failover=%d%% haBatch=%d haReconnect=%v ", role, p.FailoverPercent, p.TransferBatchBytes, p.ReconnectDelay)
+	} else {
+		b.WriteString("ha=none ")
+	}
 	fmt.Fprintf(&b, "latency=%v..%v send=%v pull=%d tx=%d%% delay=%d%% faultEvery=%v ", p.LatencyMin, p.LatencyMax, p.SendInterval, p.PullBatch, p.TxPercent, p.DelayPercent, p.FaultInterval)
-	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d diskerr=%d slow=%d] ",
-		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull, f.DiskErrors, f.SlowDisk)
+	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d diskerr=%d slow=%d promote=%d] ",
+		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull, f.DiskErrors, f.SlowDisk, f.Promote)
 	fmt.Fprintf(&b, "safety=%v liveness=%v", p.Safety, p.Liveness)
 	return b.String()
 }

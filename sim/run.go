@@ -2,10 +2,14 @@ package sim
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
+	"github.com/apogeemq/apogee/broker"
 	"github.com/apogeemq/apogee/client"
 	"github.com/apogeemq/apogee/linearizability"
+	"github.com/apogeemq/apogee/remoting"
 )
 
 // Options tune a run beyond its seed.
@@ -13,7 +17,7 @@ type Options struct {
 	// MaxEvents bounds the timer callbacks a run may fire (0: no bound
 	// beyond the phases' virtual time).
 	MaxEvents int64
-	// Bug names a planted bug to switch on in the store ("" for none).
+	// Bug names a planted bug to switch on (Bugs; "" for none).
 	Bug string
 	// CheckTimeout bounds the linearizability check of one run.
 	CheckTimeout time.Duration
@@ -38,6 +42,11 @@ type Result struct {
 	// Timeline lists the faults, crashes, restarts and phases, with their
 	// virtual times.
 	Timeline []string
+	// NotDurable says why acknowledged sends need not all survive this
+	// run (empty: every one must); the Report then counts what was lost.
+	NotDurable []string
+	// Promotions counts the slaves promoted to master.
+	Promotions int
 	// Recorder holds the histories, and Check the promises they were
 	// checked against, for visualization.
 	Recorder *linearizability.Recorder
@@ -53,7 +62,7 @@ func (r Result) Line() string {
 	if !r.OK() {
 		verdict = "violation"
 	}
-	return fmt.Sprintf("seed=%d events=%d trace=%016x result=%s", r.Seed, r.Events, r.Trace, verdict)
+	return fmt.Sprintf("seed=%d events=%d trace=%016x durable=%t lost=%d result=%s", r.Seed, r.Events, r.Trace, len(r.NotDurable) == 0, r.Report.Stats.LostAcked, verdict)
 }
 
 // Run simulates one seed: a setup, a safety phase with faults, a liveness
@@ -69,34 +78,39 @@ func Run(seed uint64, opts Options) Result {
 	}
 	w.runUntil(safetyEnd, opts.MaxEvents)
 
-	// Liveness: every fault healed, producers stop, consumers drain.
+	// Liveness: every fault healed, producers stop, consumers drain,
+	// slaves catch up, every broker name takes a write.
 	w.note("sim", "liveness phase")
 	w.stopWorkload = true
 	w.heal()
 	w.livenessStart = w.now()
+	w.probeWrites()
 	livenessEnd := w.clock.Now().Add(w.params.Liveness)
 	for w.clock.Now().Before(livenessEnd) {
 		w.runUntil(w.clock.Now().Add(time.Second), opts.MaxEvents)
-		if w.drained() {
+		if w.settled() {
 			break
 		}
 	}
-	res := Result{Seed: seed, Params: w.params, Events: w.events, Recorder: w.rec, Timeline: w.timeline}
+	res := Result{Seed: seed, Params: w.params, Events: w.events, Recorder: w.rec, Timeline: w.timeline, NotDurable: w.lossy, Promotions: w.promotions}
 	res.Findings = append(res.Findings, w.recoveryFails...)
+	res.Findings = append(res.Findings, w.findings...)
 	for _, n := range w.brokers {
 		if n.b == nil {
 			continue
 		}
 		st := n.b.Store()
 		if err := st.CheckConsistency(); err != nil {
-			res.Findings = append(res.Findings, fmt.Sprintf("%s: %v", n.name, err))
+			res.Findings = append(res.Findings, fmt.Sprintf("%s: %v", n.label, err))
 		}
 		if d, m := st.DispatchedOffset(), st.CommitLogMaxOffset(); d < m {
-			res.Findings = append(res.Findings, fmt.Sprintf("%s: dispatch stopped at CommitLog offset %d of %d after healing (disk full: %t)", n.name, d, m, st.DiskFull()))
+			res.Findings = append(res.Findings, fmt.Sprintf("%s: dispatch stopped at CommitLog offset %d of %d after healing (disk full: %t)", n.label, d, m, st.DiskFull()))
 		}
 	}
-	if !w.drained() {
-		res.Findings = append(res.Findings, "liveness: the consumers did not drain every queue after healing")
+	res.Findings = append(res.Findings, w.compareReplicas()...)
+	res.Findings = append(res.Findings, w.unprobed()...)
+	if why := w.undrained(); why != "" {
+		res.Findings = append(res.Findings, "liveness: the consumers did not drain every queue after healing: "+why)
 	}
 	durable := w.durable()
 	res.Check = linearizability.Config{
@@ -113,6 +127,7 @@ func Run(seed uint64, opts Options) Result {
 }
 
 // runUntil fires timers until virtual time reaches t (or the event bound).
+// With pairs, the replication monitor looks after every event.
 func (w *World) runUntil(t time.Time, maxEvents int64) {
 	for {
 		due, ok := w.clock.NextDue()
@@ -121,14 +136,17 @@ func (w *World) runUntil(t time.Time, maxEvents int64) {
 		}
 		w.clock.FireNext()
 		w.events++
+		if w.params.Pairs {
+			w.monitorReplication()
+		}
 	}
 	if w.clock.Now().Before(t) {
 		w.clock.Advance(t.Sub(w.clock.Now()))
 	}
 }
 
-// setup starts the servers, creates the topic on every broker and starts
-// the clients.
+// setup starts the servers, creates the topic on every master and starts
+// the clients. Slaves copy the topic from their masters.
 func (w *World) setup() {
 	w.note("sim", "params %s", w.params)
 	for _, n := range w.nameServers {
@@ -136,18 +154,20 @@ func (w *World) setup() {
 	}
 	for _, n := range w.brokers {
 		if !n.start() {
-			panic(fmt.Sprintf("sim: %s did not start on an empty disk", n.name))
+			panic(fmt.Sprintf("sim: %s did not start on an empty disk", n.label))
 		}
 	}
+	w.operator = remoting.NewClient(w.nodeEnv(operatorHost, &nodeClock{base: w.clock}, nil), remoting.ClientConfig{Logger: quiet})
 	w.runUntil(w.clock.Now().Add(time.Second), 0)
 	adminNode := &nodeClock{base: w.clock}
 	adm := client.NewAdmin(w.nodeEnv("10.0.9.1", adminNode, nil), client.AdminConfig{NamesrvAddrs: w.nameServerAddrs(), Logger: quiet})
-	pending := len(w.brokers)
-	for _, n := range w.brokers {
+	pending := len(w.groups)
+	for _, g := range w.groups {
+		m := g.serving()
 		tc := client.TopicConfig{Name: simTopic, ReadQueueNums: int32(w.params.QueuesPerBroker), WriteQueueNums: int32(w.params.QueuesPerBroker), Perm: 6}
-		adm.CreateTopicAsync(n.b.Addr(), tc, func(err error) {
+		adm.CreateTopicAsync(m.b.Addr(), tc, func(err error) {
 			if err != nil {
-				panic(fmt.Sprintf("sim: creating the topic on %s: %v", n.name, err))
+				panic(fmt.Sprintf("sim: creating the topic on %s: %v", m.label, err))
 			}
 			pending--
 		})
@@ -156,7 +176,14 @@ func (w *World) setup() {
 		w.events++
 	}
 	adm.Close()
-	w.runUntil(w.clock.Now().Add(time.Second), 0)
+	settle := time.Second
+	if w.params.Pairs {
+		// Slaves copy the topic at their next sync: a slave promoted
+		// before it would serve the topic with the default topic's
+		// queue count.
+		settle += broker.DefaultSlaveSyncInterval
+	}
+	w.runUntil(w.clock.Now().Add(settle), 0)
 	for _, n := range w.consumers {
 		n.start()
 	}
@@ -166,38 +193,75 @@ func (w *World) setup() {
 	w.clock.AfterFunc(supervisePeriod, w.supervise)
 }
 
+// settled reports whether the liveness phase is done: the queues drained,
+// every broker name took a write, and every slave caught up.
+func (w *World) settled() bool {
+	return w.drained() && len(w.unprobed()) == 0 && w.caughtUp()
+}
+
 // drained reports whether every consumer has pulled every queue it owns to
 // the broker's end since the liveness phase began (a pull found nothing new,
-// with no error or message since), with every broker up.
-func (w *World) drained() bool {
+// with no error or message since), with every broker up, and received
+// every probe and promise.
+func (w *World) drained() bool { return w.undrained() == "" }
+
+// undrained says what keeps the queues from counting as drained, "" when
+// nothing does.
+func (w *World) undrained() string {
 	for _, b := range w.brokers {
 		if b.b == nil {
-			return false
+			return b.label + " is down"
 		}
 		// Everything written must be dispatched, so that consumers can
 		// have seen it.
 		if st := b.b.Store(); st.DispatchedOffset() < st.CommitLogMaxOffset() {
-			return false
+			return fmt.Sprintf("%s dispatched up to %d of %d", b.label, st.DispatchedOffset(), st.CommitLogMaxOffset())
+		}
+	}
+	for _, g := range w.groups {
+		if g.probe == "" || w.received[g.probe] {
+			continue
+		}
+		// Without durability a consumer whose offset was past the end of
+		// a queue that lost its tail is moved to the queue's end
+		// (OFFSET_MOVED) and may skip the probe: it must at least have
+		// pulled the queue to its end since the probe was stored.
+		mq := client.MessageQueue{Topic: simTopic, BrokerName: g.name, QueueID: 0}
+		c := w.consumers[w.owner(mq)]
+		if t, ok := c.caughtUp[mqKey(mq)]; w.durable() || !ok || t < g.probeAckNs {
+			return fmt.Sprintf("probe %s not received", g.probe)
 		}
 	}
 	owned := 0
 	for _, c := range w.consumers {
 		if c.c == nil {
-			return false
+			return c.name + " is down"
 		}
-		for key := range c.owned {
+		for _, key := range slices.Sorted(maps.Keys(c.owned)) {
 			owned++
 			if t, ok := c.caughtUp[key]; !ok || t < w.livenessStart {
-				return false
+				return fmt.Sprintf("%s has not pulled %s to its end", c.name, key)
 			}
 		}
 	}
-	return owned == len(w.brokers)*w.params.QueuesPerBroker && w.promisesKept(w.durable())
+	if want := len(w.groups) * w.params.QueuesPerBroker; owned != want {
+		var keys []string
+		for _, c := range w.consumers {
+			keys = append(keys, slices.Sorted(maps.Keys(c.owned))...)
+		}
+		return fmt.Sprintf("the consumers pull %d queues of %d: %v", owned, want, keys)
+	}
+	if !w.promisesKept(w.durable()) {
+		return "promised messages not received"
+	}
+	return ""
 }
 
 // durable reports whether every acknowledged send must survive this run:
-// under sync flush, or with no machine crash.
-func (w *World) durable() bool { return w.params.SyncFlush || !w.machineCrash }
+// nothing happened that may take an acknowledged send back (a master
+// restarted after a machine crash under ASYNC_FLUSH, a promotion under
+// ASYNC_MASTER or of a slave that lost bytes it had acknowledged).
+func (w *World) durable() bool { return len(w.lossy) == 0 }
 
 // shutdown closes whatever is running, without running its callbacks.
 func (w *World) shutdown() {
@@ -216,4 +280,5 @@ func (w *World) shutdown() {
 	for _, n := range w.nameServers {
 		n.crash()
 	}
+	w.operator.Close()
 }

@@ -20,8 +20,20 @@ func TestSameSeedSameTrace(t *testing.T) {
 }
 
 func TestCampaign(t *testing.T) {
+	pairs, promotions, singles := 0, 0, 0
 	for seed := uint64(1); seed <= campaignSeeds; seed++ {
 		res := Run(seed, Options{CheckTimeout: time.Minute})
 		require.True(t, res.OK(), "%s\n%s\n%v\nreplay: go run ./sim/cmd/apogee-sim -seed %d", res.Line(), res.Report, res.Findings, seed)
+		if res.Params.Pairs {
+			pairs++
+			promotions += res.Promotions
+		} else {
+			singles++
+		}
 	}
+	// The short campaign covers both shapes, and slaves taking over.
+	require.GreaterOrEqual(t, pairs, campaignSeeds/4, "seeds with master/slave pairs")
+	require.GreaterOrEqual(t, singles, campaignSeeds/4, "seeds with single brokers")
+	require.GreaterOrEqual(t, promotions, 5, "promotions in the campaign")
+	t.Logf("%d seeds with pairs (%d promotions), %d with single brokers", pairs, promotions, singles)
 }

@@ -234,10 +234,8 @@ type consumerNode struct {
 // moment, so two consumers never share a queue.
 func (w *World) owner(mq client.MessageQueue) int {
 	b := 0
-	for i, n := range w.brokers {
-		if n.name == mq.BrokerName {
-			b = i
-		}
+	if g := w.groupNamed(mq.BrokerName); g != nil {
+		b = g.index
 	}
 	return (b*w.params.QueuesPerBroker + int(mq.QueueID)) % len(w.consumers)
 }
@@ -309,9 +307,19 @@ func (n *consumerNode) resume(epoch int, mq client.MessageQueue) {
 			})
 			return
 		}
-		if !found {
+		switch {
+		case n.w.params.Pairs:
+			// The answer may come from a slave (the consumer asks the
+			// master only while its route lists one), whose copy of the
+			// offsets is as old as its last sync, or missing: where the
+			// consumer starts is a reset, not a commit.
+			if !found {
+				off = 0
+			}
+			n.w.rec.Reset(simGroup, queueOf(mq), off, n.w.now())
+		case !found:
 			off = 0
-		} else {
+		default:
 			n.w.rec.Commit(simGroup, queueOf(mq), off, n.w.now())
 		}
 		n.next[mqKey(mq)] = off
@@ -340,7 +348,7 @@ func (n *consumerNode) pull(epoch int, mq client.MessageQueue, pulls int) {
 		q := queueOf(mq)
 		for _, m := range res.Messages {
 			id := string(m.Body)
-			if b := n.w.brokerNamed(mq.BrokerName); b != nil && b.clock != nil {
+			if b := n.w.nodeAt(m.StoreHost.Addr()); b != nil && b.clock != nil {
 				lo, hi := b.storedWithin(m.CommitLogOffset, m.StoreTimestampMs)
 				n.w.rec.ReadCopy(n.id, simGroup, q, m.QueueOffset, id, start, end, linearizability.Copy{ID: m.CommitLogOffset, StoredFromNs: lo, StoredToNs: hi})
 			} else {
