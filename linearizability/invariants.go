@@ -65,8 +65,8 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 	lostIDs := map[string]bool{}
 	checked := map[topicID]bool{}
 	// check reports msgID on q if a required group missed it; what says
-	// how it was promised.
-	check := func(msgID string, q Queue, what string) {
+	// how it was promised (formatted only for a loss).
+	check := func(msgID string, q Queue, what func() string) {
 		key := topicID{q.Topic, msgID}
 		if checked[key] {
 			return
@@ -81,16 +81,16 @@ func (ix *index) lost(cfg Config) ([]Violation, []string) {
 		if len(missing) > 0 {
 			lostIDs[msgID] = true
 			out = append(out, Violation{Kind: KindLost, Queue: q, Detail: fmt.Sprintf(
-				"%s %s never received by %s", msgID, what, strings.Join(missing, ", "))})
+				"%s %s never received by %s", msgID, what(), strings.Join(missing, ", "))})
 		}
 	}
 	for _, s := range ix.h.sends {
 		if s.ended && s.result.Outcome == OutcomeOK {
-			check(s.msgID, s.result.Queue, fmt.Sprintf("acknowledged @%d", s.result.Offset))
+			check(s.msgID, s.result.Queue, func() string { return fmt.Sprintf("acknowledged @%d", s.result.Offset) })
 		}
 	}
 	for _, pr := range ix.h.promises {
-		check(pr.msgID, pr.queue, "promised (committed or delayed)")
+		check(pr.msgID, pr.queue, func() string { return "promised (committed or delayed)" })
 	}
 	return out, slices.Sorted(maps.Keys(lostIDs))
 }
