@@ -153,27 +153,8 @@ func (q *parkedQueue) deliveredBefore(rec *commitlog.Record, queueOffset int64) 
 		q.endCheck("parked after the start")
 		return false
 	}
-	key, ok := commitlog.PropertyValue(rec.Properties, commitlog.PropertyUniqKey)
-	if !ok || len(key) == 0 {
-		return false // no key to look up: delivered again, at least once
-	}
-	realTopic, _ := commitlog.PropertyValue(rec.Properties, commitlog.PropertyRealTopic)
-	qidText, _ := commitlog.PropertyValue(rec.Properties, commitlog.PropertyRealQueueID)
-	realQueueID, valid := parseQueueID(qidText)
-	if !valid {
-		realQueueID = -1 // rebuild found it valid; a hop's copy has no such queue
-	}
-	q.candidates = q.candidates[:0]
-	// A copy made before the crash may be a hop even when the record is
-	// due for delivery now (it was hopped when more time was left), so a
-	// topic that hops is searched as well as the real topic.
-	if t.policy.hops() {
-		if !q.findCopies(rec, string(key), t.topic, -1) {
-			return false
-		}
-	}
-	if !q.findCopies(rec, string(key), string(realTopic), realQueueID) {
-		return false
+	if !q.findAllCopies(rec) {
+		return false // no key, or the lookup failed: delivered again, at least once
 	}
 	if len(q.candidates) == 0 || !t.check.claimOldest(q.candidates) {
 		q.checkMiss = true
@@ -181,6 +162,32 @@ func (q *parkedQueue) deliveredBefore(rec *commitlog.Record, queueOffset int64) 
 	}
 	q.skipped++
 	return true
+}
+
+// findAllCopies sets q.candidates to the CommitLog offsets of the copies
+// of the parked record the store holds. It reports false when it cannot
+// tell: the record has no UNIQ_KEY, or a lookup failed (which ends the
+// queue's check).
+func (q *parkedQueue) findAllCopies(rec *commitlog.Record) bool {
+	t := q.t
+	q.candidates = q.candidates[:0]
+	key, ok := commitlog.PropertyValue(rec.Properties, commitlog.PropertyUniqKey)
+	if !ok || len(key) == 0 {
+		return false
+	}
+	realTopic, _ := commitlog.PropertyValue(rec.Properties, commitlog.PropertyRealTopic)
+	qidText, _ := commitlog.PropertyValue(rec.Properties, commitlog.PropertyRealQueueID)
+	realQueueID, valid := parseQueueID(qidText)
+	if !valid {
+		realQueueID = -1 // rebuild found it valid; a hop's copy has no such queue
+	}
+	// A copy made before the crash may be a hop even when the record is
+	// due for delivery now (it was hopped when more time was left), so a
+	// topic that hops is searched as well as the real topic.
+	if t.policy.hops() && !q.findCopies(rec, string(key), t.topic, -1) {
+		return false
+	}
+	return q.findCopies(rec, string(key), string(realTopic), realQueueID)
 }
 
 // findCopies appends to q.candidates the CommitLog offsets of the records

@@ -200,3 +200,34 @@ func TestDelayRedeliveryFallsBackToAtLeastOnce(t *testing.T) {
 			"the keyless message again, the keyed ones once")
 	})
 }
+
+// A promoted slave's delay progress was copied from its old master and may
+// count deliveries whose copies never reached the slave: the promotion
+// walks back past the parked messages without a copy, and they are
+// delivered, each once.
+func TestDelayPromotionRewindsProgressPastMissingCopies(t *testing.T) {
+	r := newDelayRig(t, neverPersisted)
+	delivered := keyedDelayed(r, "m", 3)
+	r.advance(2 * time.Second)
+	require.Equal(t, delivered, r.bodies("T", 0))
+	missing := keyedDelayed(r, "x", 2)
+
+	// As if copied from a master that delivered the last two in records
+	// this log never received.
+	lv := r.b.delay.levels
+	lv.mu.Lock()
+	q := lv.queues[0]
+	progress := q.offset
+	q.offset = 5
+	lv.mu.Unlock()
+	require.Equal(t, int64(3), progress)
+	lv.beginChecksForPromotion()
+	lv.mu.Lock()
+	rewound := q.offset
+	lv.mu.Unlock()
+	require.Equal(t, int64(3), rewound, "rewound to the first message without a copy")
+
+	r.advance(2 * time.Second)
+	require.Equal(t, append(delivered, missing...), r.bodies("T", 0), "each once")
+	requireFirstPassEnded(t, r)
+}

@@ -300,7 +300,11 @@
 // own ConsumeQueues and index. The master installs its Server as the
 // store's replicator: a SYNC_MASTER's send is answered once a slave
 // acknowledged the record (SLAVE_NOT_AVAILABLE at once without a slave,
-// FLUSH_SLAVE_TIMEOUT after slaveTimeout), an ASYNC_MASTER's at once.
+// FLUSH_SLAVE_TIMEOUT after slaveTimeout), an ASYNC_MASTER's at once. A
+// SYNC_MASTER's consumers see a message only once a slave acknowledged it
+// (store.Replicator.ConfirmedOffset): without a slave, sends are stored but
+// answered SLAVE_NOT_AVAILABLE, and consumers wait for a slave to copy
+// them.
 //
 // A slave registers with its brokerId; the name servers answer with the
 // master's remoting and HA addresses (haMasterAddress overrides the
@@ -366,11 +370,24 @@
 // master in common: the slave then does not copy and logs an error until
 // an operator empties it.
 //
-// What the epochs cannot see: a comparison runs when a slave learns its
-// master and every SlaveSyncInterval, so a master that restarts at the
-// same address having lost a tail its slave holds is noticed at the next
-// sync, and bytes streamed meanwhile from the new epoch onto the slave's
-// old tail are cut then. Two masters promoted by hand at once (split
+// A comparison runs when a slave learns its master, every
+// SlaveSyncInterval, and each time the stream from the master ends or
+// cannot be made: the slave streams again only after its log was found to
+// agree with the master's history (retrying every ReconnectDelay while the
+// master is away), so a master that restarts at the same address having
+// lost a tail its slave holds is found out before anything of its new
+// epoch is streamed, and the tail is cut. Under SYNC_FLUSH that cannot
+// happen: a master streams only what it made durable
+// (store.Store.ReplicableEnd). Under ASYNC_FLUSH it can: consumers that
+// read such a tail from the slave while the master was down have moved
+// past offsets the restarted master hands out again (the loss async flush
+// admits; promoting the slave instead keeps the tail), and from the
+// master's restart until the slave's next attempt (within ReconnectDelay)
+// the slave still serves the old tail at offsets the master is reusing. A
+// master that held its writes after an unclean restart until its slave
+// had compared would close that window; it does not.
+//
+// What the epochs cannot see: two masters promoted by hand at once (split
 // brain) each begin an epoch; their logs disagree and the later promotion
 // wins at the name servers (its topic table's state version is its epoch
 // number), but what each accepted alone belongs to one history only.
@@ -384,7 +401,10 @@
 // stops, the record still arriving is dropped (nothing else is: every
 // whole record a slave holds was its master's), a new epoch begins there,
 // the HA server starts, committed offsets past their queue's end are
-// lowered to it, the transaction state is rebuilt, the delay service
+// lowered to it, the transaction state is rebuilt (the check progress
+// copied from the old master is rewound to the first half message this log
+// leaves open: the old master may have passed it in records never
+// copied), the delay service
 // starts after checking for copies already delivered, and the broker
 // registers as brokerId 0. Each queue continues where its ConsumeQueue
 // ends, so no queue offset the new master holds is handed out again

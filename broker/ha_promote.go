@@ -155,6 +155,7 @@ func (b *Broker) becomeMasterLocked(role Role, gen uint64) error {
 // both since it started).
 func (b *Broker) reloadTransactions() {
 	fresh := b.loadTransactions()
+	b.rewindToUnsupported(fresh)
 	t := b.txn
 	t.roundMu.Lock()
 	defer t.roundMu.Unlock()

@@ -20,12 +20,17 @@ const slaveRequestTimeout = 3 * time.Second
 // streamed from at once, as RocketMQ's slave does. r.mu is held.
 func (r *replication) startSlaveLocked() {
 	hc := r.b.cfg.HA
-	r.client = ha.NewClient(r.b.env, r.b.store, ha.ClientConfig{
+	cc := ha.ClientConfig{
 		ReportInterval:       hc.HeartbeatInterval,
 		HousekeepingInterval: hc.HousekeepingInterval,
 		ReconnectDelay:       hc.ReconnectDelay,
 		Logger:               r.log,
-	})
+	}
+	if len(r.b.cfg.NamesrvAddrs) > 0 {
+		gen := r.gen
+		cc.OnLost = func() { r.lost(gen) }
+	}
+	r.client = ha.NewClient(r.b.env, r.b.store, cc)
 	r.client.Start()
 	if r.b.cfg.HAMasterAddr != "" {
 		r.haAddr = r.b.cfg.HAMasterAddr
@@ -113,11 +118,7 @@ func (r *replication) syncNowLocked() {
 			}
 		})
 	}
-	if !r.checking {
-		r.checking = true
-		r.b.nsClient.Invoke(addr, remoting.NewRequest(remoting.ReqGetBrokerEpochCache, nil, nil), slaveRequestTimeout,
-			func(resp *remoting.Command, err error) { r.epochsAnswered(gen, addr, resp, err) })
-	}
+	r.askEpochsLocked()
 	ask(remoting.ReqGetAllTopicConfig, r.adoptTopicsLocked)
 	ask(remoting.ReqGetAllSubscriptionGroupConfig, r.adoptGroupsLocked)
 	ask(remoting.ReqGetAllConsumerOffset, r.adoptOffsetsLocked)
@@ -148,6 +149,10 @@ func (r *replication) epochsAnswered(gen uint64, addr string, resp *remoting.Com
 		err = remoting.ErrorForCode(resp.Code, resp.Remark)
 	}
 	if err != nil {
+		if r.checkedAddr == "" && r.retryCheckLocked(gen) {
+			r.log.Debug("broker: asking the master for its epochs failed; retrying", "master", addr, "err", err)
+			return
+		}
 		r.log.Warn("broker: asking the master for its epochs failed", "master", addr, "err", err)
 		return
 	}
@@ -165,13 +170,11 @@ func (r *replication) epochsAnswered(gen uint64, addr string, resp *remoting.Com
 		return
 	case end <= st.CommitLogMinOffset():
 		// Nothing held, nothing to disagree with.
-		r.adoptEpochsLocked(remote.entries)
-		r.streamLocked(addr)
+		r.adoptThenStreamLocked(gen, addr, remote.entries)
 		return
 	case len(r.entries) == 0:
 		r.warnOnceLocked(addr, "broker: this slave's log has no epochs; replicating without comparing histories")
-		r.adoptEpochsLocked(remote.entries)
-		r.streamLocked(addr)
+		r.adoptThenStreamLocked(gen, addr, remote.entries)
 		return
 	}
 	point, ok := consistentPoint(r.entries, end, remote.entries)
@@ -183,8 +186,7 @@ func (r *replication) epochsAnswered(gen uint64, addr string, resp *remoting.Com
 		return
 	}
 	if point >= end {
-		r.adoptEpochsLocked(remote.entries)
-		r.streamLocked(addr)
+		r.adoptThenStreamLocked(gen, addr, remote.entries)
 		return
 	}
 	r.log.Warn("broker: this slave's log parts from its master's history; cutting it back", "master", addr,
@@ -223,8 +225,7 @@ func (r *replication) cutToMaster(gen uint64, addr string, remote []epochEntry) 
 	}
 	r.log.Warn("broker: log cut back to the master's history", "master", addr, "cut", cut)
 	r.entries = truncateEpochs(r.entries, cut)
-	r.adoptEpochsLocked(remote)
-	r.streamLocked(addr)
+	r.adoptThenStreamLocked(gen, addr, remote)
 }
 
 // streamLocked marks the log as agreeing with addr's history: reads are
@@ -240,17 +241,25 @@ func (r *replication) streamLocked(addr string) {
 	r.client.SetMasterAddr(r.haAddr)
 }
 
-// adoptEpochsLocked takes the master's epoch list as the slave's own. r.mu
-// is held.
-func (r *replication) adoptEpochsLocked(remote []epochEntry) {
-	if slices.Equal(remote, r.entries) {
-		return
+// adoptThenStreamLocked takes the master's epoch list as the slave's own
+// and streams from addr. The list must be saved first: a slave that
+// streamed a new epoch without listing it would later compare its log by
+// its old list, find the master's newest epoch missing, and cut what it
+// copied in it (found by the simulator, seed 578: a full disk refused the
+// save). When the save fails, nothing streams and the comparison runs
+// again after ReconnectDelay. r.mu is held.
+func (r *replication) adoptThenStreamLocked(gen uint64, addr string, remote []epochEntry) {
+	if !slices.Equal(remote, r.entries) {
+		if err := r.file.save(remote); err != nil {
+			r.log.Error("broker: saving the master's epochs failed; not replicating until it succeeds", "err", err)
+			r.checkedAddr = ""
+			r.client.SetMasterAddr("")
+			r.retryCheckLocked(gen)
+			return
+		}
+		r.entries = slices.Clone(remote)
 	}
-	if err := r.file.save(remote); err != nil {
-		r.log.Error("broker: saving the master's epochs failed", "err", err)
-		return
-	}
-	r.entries = slices.Clone(remote)
+	r.streamLocked(addr)
 }
 
 // warnOnceLocked logs msg once per master address. r.mu is held.
@@ -260,4 +269,55 @@ func (r *replication) warnOnceLocked(addr, msg string) {
 	}
 	r.warned[addr+"\x00"+msg] = true
 	r.log.Warn(msg, "master", addr)
+}
+
+// lost follows the end of the stream from the master (the connection
+// ended or could not be made): the log is compared with the master's
+// history again before anything more is streamed. The master may have
+// restarted without a tail this slave holds (a machine crash under async
+// flush) and begun a new epoch at the same offsets; streaming on would
+// append its new history after the old tail. Until the check, reads go
+// on: consumers keep reading the slave while the master is down.
+func (r *replication) lost(gen uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if gen != r.gen || r.closed || r.promoting || r.b.role() != RoleSlave {
+		return
+	}
+	r.checkedAddr = ""
+	r.askEpochsLocked()
+}
+
+// askEpochsLocked asks the master for its epochs, unless a check is under
+// way. r.mu is held.
+func (r *replication) askEpochsLocked() {
+	addr := r.masterAddr
+	if r.checking || addr == "" {
+		return
+	}
+	r.checking = true
+	gen := r.gen
+	r.b.nsClient.Invoke(addr, remoting.NewRequest(remoting.ReqGetBrokerEpochCache, nil, nil), slaveRequestTimeout,
+		func(resp *remoting.Command, err error) { r.epochsAnswered(gen, addr, resp, err) })
+}
+
+// retryCheckLocked asks for the epochs again after the HA reconnect delay,
+// while the slave streams from nobody; it reports false when it will not
+// (another generation). r.mu is held.
+func (r *replication) retryCheckLocked(gen uint64) bool {
+	if gen != r.gen || r.closed {
+		return false
+	}
+	delay := r.b.cfg.HA.ReconnectDelay
+	if delay <= 0 {
+		delay = ha.DefaultReconnectDelay
+	}
+	r.clock.AfterFunc(delay, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if gen == r.gen && !r.closed && r.checkedAddr == "" {
+			r.askEpochsLocked()
+		}
+	})
+	return true
 }

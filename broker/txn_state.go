@@ -194,3 +194,60 @@ func (b *Broker) commitTransactionProgress(halfProgress, opProgress int64) {
 	b.offsets.commit(TransCheckGroup, TransHalfTopic, halfQueueID, halfProgress)
 	b.offsets.commit(TransCheckGroup, TransOpHalfTopic, halfQueueID, opProgress)
 }
+
+// rewindToUnsupported lowers the check progress of a promoted slave, which
+// it copied from its old master, to the first half message below it whose
+// transaction the slave's own log leaves open: not ended, and with no
+// later copy in the half queue. The old master's check passes a half
+// message once it is ended or copied to the end of the half queue; when
+// those records never reached the slave (it fell behind, then the master
+// was lost), the new master would never examine that transaction again
+// (found by the simulator, seed 461). A half message discarded after
+// transactionCheckMax checks is examined again only to be discarded again.
+// The scan covers what the ended set covers, endedRetainOffsets below the
+// progress.
+func (b *Broker) rewindToUnsupported(t *transactions) {
+	halfMin := b.store.MinOffsetInQueue(TransHalfTopic, halfQueueID)
+	end := b.store.MaxOffsetInQueue(TransHalfTopic, halfQueueID)
+	from := max(halfMin, t.halfProgress-endedRetainOffsets)
+	if from >= t.halfProgress {
+		return
+	}
+	type half struct{ offset, root int64 }
+	var below []half
+	lastOfRoot := map[int64]int64{}
+	for next := from; next < end; {
+		r := b.store.Get(TransHalfTopic, halfQueueID, next, checkReadBatch, nil)
+		for k, raw := range r.Messages {
+			rec, err := commitlog.Decode(raw, false)
+			if err != nil {
+				continue
+			}
+			info, err := parseHalf(&rec)
+			if err != nil {
+				continue
+			}
+			off := r.QueueOffsets[k]
+			lastOfRoot[info.root] = max(lastOfRoot[info.root], off)
+			if off < t.halfProgress {
+				below = append(below, half{off, info.root})
+			}
+		}
+		r.Release()
+		if r.NextBeginOffset <= next {
+			break
+		}
+		next = r.NextBeginOffset
+	}
+	for _, h := range below {
+		own, _ := t.ended.has(h.offset)
+		root, _ := t.ended.has(h.root)
+		if own || root || lastOfRoot[h.root] > h.offset {
+			continue
+		}
+		b.log.Warn("broker: transaction check progress copied from the old master rewound to a half message this log leaves open",
+			"halfOffset", h.offset, "progress", t.halfProgress)
+		t.rewindTo = min(t.rewindTo, h.offset)
+		return
+	}
+}

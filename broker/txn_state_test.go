@@ -3,10 +3,12 @@ package broker
 import (
 	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/apogeemq/apogee/commitlog"
+	"github.com/apogeemq/apogee/remoting"
 )
 
 // halfRecord encodes and decodes a record of topic with props at queue
@@ -91,4 +93,33 @@ func TestTxnOpRecordsThatAreNotEndsAreSkipped(t *testing.T) {
 		ended, _ := tr.ended.has(off)
 		require.Equal(t, want, ended, "half offset %d", off)
 	}
+}
+
+// A promoted slave copied its old master's check progress, which may have
+// passed half messages by ending or copying them in records the slave
+// never received: the progress is rewound to the first half message whose
+// transaction the slave's own log leaves open.
+func TestTxnPromotionRewindsProgressTheLogDoesNotSupport(t *testing.T) {
+	r := newTxnRig(t, nil)
+	h0 := r.sendHalf("h0", nil)
+	r.sendHalf("h1", nil)
+	r.sendHalf("h2", nil)
+	require.Equal(t, remoting.ResSuccess, r.end(h0, remoting.TransactionCommitType, false).Code)
+
+	rewound := func(progress int64) int64 {
+		r.b.offsets.commit(TransCheckGroup, TransHalfTopic, halfQueueID, progress)
+		fresh := r.b.loadTransactions()
+		r.b.rewindToUnsupported(fresh)
+		return min(fresh.rewindTo, fresh.halfProgress)
+	}
+	require.Equal(t, int64(1), rewound(3), "h1 was neither ended nor copied here")
+	require.Equal(t, int64(1), rewound(1), "nothing below the progress is open")
+
+	// A round copies h1 and h2 to offsets 3 and 4 and passes them.
+	r.round(r.cfg.Transaction.Timeout + time.Second)
+	require.Len(t, r.checks(), 2)
+	half, _ := r.progress()
+	require.Equal(t, int64(3), half)
+	require.Equal(t, int64(3), rewound(3), "the copies carry h1 and h2 on")
+	require.Equal(t, int64(3), rewound(5), "the old master passed the copies too, in records this log lacks")
 }

@@ -112,6 +112,11 @@ type Config struct {
 	// OnFlushFailure, when set, is called once, with no lock of the log
 	// held, with the first flush failure (see Log.Err).
 	OnFlushFailure func(error)
+	// OnFlushed, when set, is called with no lock of the log held after
+	// each flush that moved the durable end, with the new end: a group
+	// commit round (before its waiters complete), a periodic flush or a
+	// Flush call. It must not block.
+	OnFlushed func(flushedOffset int64)
 }
 
 // DefaultConfig returns RocketMQ's defaults.

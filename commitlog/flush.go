@@ -131,6 +131,9 @@ func (l *Log) groupCommit() {
 	}
 	f.mu.Unlock()
 
+	if flushed > before {
+		l.flushedTo(flushed)
+	}
 	for i := range ready {
 		if ready[i].endOffset <= flushed {
 			ready[i].done(nil)
@@ -226,8 +229,11 @@ func (l *Log) serviceTick() {
 		f.lastThorough = now
 	}
 	f.mu.Unlock()
-	if _, err := l.q.Flush(leastPages); err != nil {
+	before := l.q.FlushedWhere()
+	if flushed, err := l.q.Flush(leastPages); err != nil {
 		l.fail(err)
+	} else if flushed > before {
+		l.flushedTo(flushed)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -238,11 +244,23 @@ func (l *Log) serviceTick() {
 
 // Flush makes everything published durable now.
 func (l *Log) Flush() error {
-	if _, err := l.q.Flush(0); err != nil {
+	before := l.q.FlushedWhere()
+	flushed, err := l.q.Flush(0)
+	if err != nil {
 		l.fail(err)
 		return fmt.Errorf("commitlog: flushing %s: %w", l.dir, err)
 	}
+	if flushed > before {
+		l.flushedTo(flushed)
+	}
 	return nil
+}
+
+// flushedTo runs the OnFlushed hook.
+func (l *Log) flushedTo(flushed int64) {
+	if l.cfg.OnFlushed != nil {
+		l.cfg.OnFlushed(flushed)
+	}
 }
 
 // Err returns the first flush failure, or nil. It is sticky: after a failed

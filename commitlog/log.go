@@ -230,3 +230,14 @@ func (l *Log) Close() error {
 	}
 	return nil
 }
+
+// LastStoreTimestampMs returns the STORETIMESTAMP floor of the next append:
+// the newest store time of a record appended, replicated or recovered so
+// far. An append stamps the clock's time, or this floor when the clock is
+// behind it (a clock stepped back, or a promoted slave whose old master's
+// clock ran ahead), so that store times never decrease in log order.
+func (l *Log) LastStoreTimestampMs() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lastStoreMs
+}

@@ -155,7 +155,7 @@ func (c *Client) dialed(gen uint64, nc env.Conn, err error) {
 	if err != nil {
 		c.st.LastErr = err
 		c.log.Warn("ha: connecting to the master failed", slog.String("master", c.addr), slog.Any("err", err))
-		c.scheduleRetryLocked(true)
+		c.lostLocked(true)
 		return
 	}
 	c.st.Connects++
@@ -178,8 +178,21 @@ func (c *Client) endSessionLocked(s *session, cause error) {
 		c.log.Warn("ha: connection to the master ended", slog.String("master", c.addr), slog.Any("cause", cause))
 	}
 	if !c.closed && s.gen == c.gen {
-		c.scheduleRetryLocked(!s.gotFrame)
+		c.lostLocked(!s.gotFrame)
 	}
+}
+
+// lostLocked follows a connection that ended or failed: a retry after
+// ReconnectDelay, or, with OnLost, no address until SetMasterAddr gives
+// one again. c.mu is held.
+func (c *Client) lostLocked(failed bool) {
+	if c.cfg.OnLost == nil {
+		c.scheduleRetryLocked(failed)
+		return
+	}
+	c.addr = ""
+	c.gen++
+	c.e.Clock.AfterFunc(0, c.cfg.OnLost)
 }
 
 // scheduleRetryLocked connects again after ReconnectDelay, or after the

@@ -145,6 +145,14 @@ type ClientConfig struct {
 	// and retries, as RocketMQ's does, and never catches up until an
 	// operator cuts it.
 	TruncateDivergent bool
+	// OnLost, when set, replaces reconnecting: when a connection ends or
+	// cannot be made, the client forgets the master's address and calls
+	// OnLost (on the clock, with no lock held), and connects again only
+	// when SetMasterAddr names a master. A broker uses it to compare its
+	// log with the master's history before streaming again: a master that
+	// comes back may have lost a tail the slave holds, and begun another
+	// history at the same offsets.
+	OnLost func()
 	// Logger receives connection events; nil discards them.
 	Logger *slog.Logger
 }

@@ -53,7 +53,14 @@
 // close the connection after HousekeepingInterval (20 s) without reading
 // anything. Only the last complete report of what the master has read
 // counts; a slave drops the connection on a frame that does not start at its
-// end (unless its log is empty) and reconnects after ReconnectDelay (5 s).
+// end (unless its log is empty) and reconnects after ReconnectDelay (5 s),
+// or, with ClientConfig.OnLost, once its owner has compared its log with
+// the master's history again.
+//
+// A master under sync flush streams only what it made durable
+// (Source.ReplicableEnd), so a slave never holds, nor serves, a record its
+// master can lose to a machine crash; under async flush it streams what is
+// written, as RocketMQ's does.
 //
 // # Acknowledgements and SYNC_MASTER
 //
@@ -68,7 +75,9 @@
 // reaches the record's end, FLUSH_SLAVE_TIMEOUT after SlaveTimeout (3 s),
 // and SLAVE_NOT_AVAILABLE at once when no slave has reported or the best one
 // is at least SlaveFallBehindMaxBytes (256 MiB) behind. An ASYNC_MASTER
-// answers PUT_OK at once.
+// answers PUT_OK at once. The highest offset a slave ever acknowledged is
+// a SYNC_MASTER's ConfirmedOffset: its store lets consumers see nothing
+// past it.
 //
 // The classic protocol carries no history: a slave's report says how long
 // its log is, not which log. A slave whose log parted from its master's

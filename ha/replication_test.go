@@ -313,3 +313,34 @@ func TestClientFollowsTheMasterAddress(t *testing.T) {
 	r.clock.Advance(DefaultMaxReconnectDelay)
 	require.False(t, r.client.State().Connected, "no address, no connection")
 }
+
+// With OnLost the client does not reconnect by itself: a lost connection
+// forgets the master's address and calls OnLost, and streaming resumes
+// only when SetMasterAddr names a master again.
+func TestClientOnLostWaitsForSetMasterAddr(t *testing.T) {
+	r := newRig(t)
+	r.startServer(nil)
+	lost := 0
+	r.startClient(func(c *ClientConfig) { c.OnLost = func() { lost++ } })
+	r.run()
+	putMany(t, r.master.st, "TopicA", 1, 3)
+	r.run()
+	require.True(t, r.client.State().Connected)
+
+	r.net.ResetBetween(masterHost, slaveHost)
+	r.run()
+	require.Equal(t, 1, lost)
+	st := r.client.State()
+	require.False(t, st.Connected)
+	require.Empty(t, st.MasterAddr)
+	r.clock.Advance(10 * DefaultReconnectDelay)
+	r.run()
+	require.Equal(t, 1, st.Connects, "no reconnection on its own")
+	require.Equal(t, 1, r.client.State().Connects)
+
+	putMany(t, r.master.st, "TopicA", 1, 2)
+	r.client.SetMasterAddr(haAddr)
+	r.run()
+	require.True(t, r.client.State().Connected)
+	r.requireReplicated("TopicA", 1)
+}

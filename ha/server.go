@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,10 +16,15 @@ import (
 // Source is the master's store as the Server reads it; *store.Store
 // implements it.
 type Source interface {
-	// CommitLogMaxOffset returns the end of the written CommitLog.
-	CommitLogMaxOffset() int64
+	// ReplicableEnd returns the end of what may be streamed: the written
+	// CommitLog, or only its durable part (store.Store.ReplicableEnd).
+	ReplicableEnd() int64
 	// CommitLogSegmentSizeBytes returns the CommitLog's segment size.
 	CommitLogSegmentSizeBytes() int64
+	// ReplicaConfirmed says that ConfirmedOffset moved on: consumers may
+	// now see more of the log. It is called with no lock of the server
+	// held, before the puts the acknowledgement completes are answered.
+	ReplicaConfirmed()
 	// ReadCommitLog returns up to maxBytes written bytes from physOffset,
 	// not past the end of its segment, held by the Ref until released;
 	// commitlog.ErrOffsetNotWritten at the end.
@@ -46,7 +52,10 @@ type Server struct {
 	// best is the highest acknowledged offset over the connections, -1
 	// while none has acknowledged anything.
 	best int64
-	w    waiters
+	// confirmed is the highest offset any slave ever acknowledged to this
+	// server, -1 before any (ConfirmedOffset).
+	confirmed atomic.Int64
+	w         waiters
 
 	// live is a copy of conns for Appended, which runs on every put and so
 	// reads it without taking mu; it is replaced whenever conns changes.
@@ -74,7 +83,9 @@ func NewServer(e env.Env, src Source, cfg ServerConfig) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{e: e, src: src, cfg: cfg, log: cfg.Logger, best: -1}, nil
+	s := &Server{e: e, src: src, cfg: cfg, log: cfg.Logger, best: -1}
+	s.confirmed.Store(-1)
+	return s, nil
 }
 
 // Start listens on cfg.ListenAddr.
@@ -185,6 +196,19 @@ func (s *Server) Appended(int64) {
 			c.kick()
 		}
 	}
+}
+
+// ConfirmedOffset bounds what consumers of a SYNC_MASTER see
+// (store.Replicator): the highest offset a slave ever acknowledged to this
+// server, -1 before any. A record past it exists on the master alone, and
+// a consumer that read it could move past its queue offset, which a slave
+// promoted after the master's loss would give to another message. An
+// ASYNC_MASTER promises nothing of the kind: no bound (math.MaxInt64).
+func (s *Server) ConfirmedOffset() int64 {
+	if !s.cfg.SyncMaster {
+		return math.MaxInt64
+	}
+	return s.confirmed.Load()
 }
 
 // AckedOffset returns the highest offset a connected slave acknowledged, -1

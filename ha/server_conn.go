@@ -109,7 +109,7 @@ func (c *serverConn) onData(p []byte) {
 	first := !c.started
 	if first {
 		c.started = true
-		c.startOff = startOffset(off, c.s.src.CommitLogMaxOffset(), c.s.src.CommitLogSegmentSizeBytes())
+		c.startOff = startOffset(off, c.s.src.ReplicableEnd(), c.s.src.CommitLogSegmentSizeBytes())
 		c.next = c.startOff
 		// The stream opens with a frame at once, empty when there is
 		// nothing to send: the slave learns where it starts (and whether
@@ -228,7 +228,7 @@ func (c *serverConn) prepareLocked() (bool, error) {
 			c.idle.Store(true)
 			// A put between the read and the flag would find the stream
 			// busy and not wake it: look once more.
-			if c.s.src.CommitLogMaxOffset() > c.next {
+			if c.s.src.ReplicableEnd() > c.next {
 				c.idle.Store(false)
 				c.want = true
 			}

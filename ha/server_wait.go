@@ -94,7 +94,14 @@ func (s *Server) ackChanged() {
 			s.stopSweepLocked()
 		}
 	}
+	confirmed := s.cfg.SyncMaster && best > s.confirmed.Load()
+	if confirmed {
+		s.confirmed.Store(best)
+	}
 	s.mu.Unlock()
+	if confirmed {
+		s.src.ReplicaConfirmed()
+	}
 	if ready == nil {
 		return
 	}

@@ -2,10 +2,12 @@ package ha
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/apogeemq/apogee/commitlog"
+	"github.com/apogeemq/apogee/env"
 	"github.com/apogeemq/apogee/store"
 )
 
@@ -61,13 +63,51 @@ func TestSyncMasterWithoutSlaveIsNotAvailable(t *testing.T) {
 	r.startServer(nil)
 	m := put(t, r.master.st, message("TopicA", 0, "a"))
 	require.Equal(t, store.PutSlaveNotAvailable, *m.status, "answered at once")
-	require.Equal(t, int64(1), r.master.st.MaxOffsetInQueue("TopicA", 0), "the message is stored")
+	require.Equal(t, m.endOffset, r.master.st.CommitLogMaxOffset(), "the message is stored")
+	require.Equal(t, int64(0), r.master.st.MaxOffsetInQueue("TopicA", 0), "consumers see it once a slave holds it")
 
+	r.startClient(nil)
+	r.run()
+	require.Equal(t, int64(1), r.master.st.MaxOffsetInQueue("TopicA", 0), "a slave holds it")
+
+	r.client.Close()
+	r.client = nil
 	r.server.Close()
 	r.server = nil
 	r.startServer(func(c *ServerConfig) { c.SyncMaster = false })
 	m = put(t, r.master.st, message("TopicA", 0, "b"))
 	require.Equal(t, store.PutOK, *m.status, "an ASYNC_MASTER does not wait")
+	require.Equal(t, int64(2), r.master.st.MaxOffsetInQueue("TopicA", 0), "nor bounds what consumers see")
+}
+
+// A SYNC_MASTER's consumers see a record only once a slave acknowledged
+// it: a consumer that read a record the slave lacks would move past its
+// queue offset, which the slave, promoted after the master's loss, gives
+// to another message (found by the simulator, seed 427).
+func TestSyncMasterConsumersSeeOnlyWhatASlaveHolds(t *testing.T) {
+	r := newRig(t)
+	r.startServer(nil)
+	r.startClient(nil)
+	r.run()
+	for _, m := range putMany(t, r.master.st, "TopicA", 1, 3) {
+		r.run()
+		require.Equal(t, store.PutOK, *m.status)
+	}
+	require.Equal(t, int64(3), r.master.st.MaxOffsetInQueue("TopicA", 0))
+
+	r.net.SetBlocked(masterHost, slaveHost, true)
+	m := put(t, r.master.st, message("TopicA", 0, "held"))
+	r.run()
+	require.Equal(t, pending, *m.status)
+	require.Equal(t, int64(3), r.master.st.MaxOffsetInQueue("TopicA", 0), "no slave holds it yet")
+	res := r.master.st.Get("TopicA", 0, 3, 1, nil)
+	require.NotEqual(t, store.GetFound, res.Status)
+	res.Release()
+
+	r.net.SetBlocked(masterHost, slaveHost, false)
+	r.run()
+	require.Equal(t, store.PutOK, *m.status)
+	require.Equal(t, int64(4), r.master.st.MaxOffsetInQueue("TopicA", 0))
 }
 
 // A slave that stops acknowledging (a partition) makes SYNC_MASTER puts
@@ -180,4 +220,34 @@ func TestSlaveAheadOfTheMasterIsNotTrusted(t *testing.T) {
 	require.Equal(t, []FrameHeader{{0, 0}}, in.rec.headers, "an empty frame at the master's end")
 	m := put(t, r.master.st, message("TopicA", 0, "a"))
 	require.Equal(t, store.PutSlaveNotAvailable, *m.status)
+}
+
+// Under SYNC_FLUSH a slave is streamed only what the master made durable:
+// a record whose flush the device refused never reaches the slave, which
+// could otherwise serve it while the master, after a machine crash, hands
+// its queue offset out again.
+func TestSyncFlushStreamsOnlyDurableBytes(t *testing.T) {
+	r := newRig(t)
+	require.NoError(t, r.master.st.Close())
+	r.master.cfg.CommitLog.FlushMode = commitlog.FlushSync
+	r.master.open()
+	r.startServer(nil)
+	r.startClient(nil)
+	r.run()
+	for _, m := range putMany(t, r.master.st, "TopicA", 2, 4) {
+		r.run()
+		require.Equal(t, store.PutOK, *m.status)
+	}
+	durable := r.master.st.CommitLogFlushedOffset()
+	require.Equal(t, durable, r.slave.st.ReplicaEnd(), "the slave holds every durable record")
+
+	r.master.fs.SetRule(env.FailAfter(0, env.OpMappingFlush, "commitlog"))
+	m := put(t, r.master.st, message("TopicA", 0, "never durable"))
+	r.clock.Advance(5 * time.Second)
+	r.run()
+	require.NotEqual(t, store.PutOK, *m.status, "the refused flush is not acknowledged")
+	require.Greater(t, r.master.st.CommitLogMaxOffset(), durable, "the record is written on the master")
+	require.Equal(t, durable, r.master.st.ReplicableEnd())
+	require.Equal(t, durable, r.slave.st.ReplicaEnd(), "nothing beyond the durable end was streamed")
+	require.True(t, r.client.State().Connected)
 }

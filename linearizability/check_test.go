@@ -548,6 +548,32 @@ func TestTwoCopiesAtOneOffsetAreTwoAppends(t *testing.T) {
 	require.True(t, rep.OK, rep.String())
 }
 
+func TestAnAnswerNamesItsCopy(t *testing.T) {
+	// A send whose outcome is unknown stored m1 at offset 1, where it was
+	// read; a crash took it back, and the producer's second send stored
+	// m1 at offset 1 again, acknowledged, naming its copy. The read before
+	// the crash saw the first copy, not the acknowledged one, which did not
+	// exist yet.
+	history := func(named bool) *Recorder {
+		r := NewRecorder()
+		ack(r, "m0", 10, 20, qa, 0)
+		r.SendStart(0, "m1", 25).End(90, SendResult{Outcome: OutcomeUnknown, Queue: qa, Offset: NoOffset})
+		r.ReadCopy(1, groupA, qa, 1, "m1", 40, 50, Copy{ID: 100, StoredFromNs: 26, StoredToNs: 39})
+		r.Crash(100, qa.Broker)
+		res := SendResult{Outcome: OutcomeOK, Queue: qa, Offset: 1}
+		if named {
+			res.HasCopy, res.CopyID = true, 300
+		}
+		r.SendStart(0, "m1", 110).End(120, res)
+		r.ReadCopy(1, groupA, qa, 1, "m1", 200, 210, Copy{ID: 300, StoredFromNs: 111, StoredToNs: 119})
+		return r
+	}
+	rep := Check(history(true), Config{Groups: []string{groupA}})
+	require.True(t, rep.OK, rep.String())
+	rep = Check(history(false), Config{Groups: []string{groupA}})
+	require.False(t, rep.OK, "without the copy, the first read is taken for the acknowledged send's: %s", rep.String())
+}
+
 func TestAPromisedCopyLostToACrashMayHaveTakenAnOffset(t *testing.T) {
 	// A committed transaction stored at offset 1 before a machine crash,
 	// lost, and committed again at offset 2 after it, where it is read;

@@ -157,7 +157,11 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 	}
 
 	// Sends whose answer placed them.
+	// covered holds the places an answer explains: every copy there, or
+	// only the copy the answer named.
 	covered := map[location]bool{}
+	coveredCopy := map[copyLocation]bool{}
+	coveredSomeCopy := map[location]bool{}
 	unplaced := map[idQueue][]int{} // unknown outcome, queue known, offset not
 	var floating []int              // unknown outcome, queue not known
 	for i, s := range h.sends {
@@ -173,7 +177,13 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 			}
 			in := modelInput{kind: opAppend, source: src, msgID: s.msgID, idHash: hashID(s.msgID), offset: res.Offset}
 			add(res.Queue, in, s.startNs, s.endNs, opMeta{client: s.client})
-			covered[location{res.Queue, res.Offset, s.msgID}] = true
+			loc := location{res.Queue, res.Offset, s.msgID}
+			if res.HasCopy {
+				coveredCopy[copyLocation{loc, res.CopyID}] = true
+				coveredSomeCopy[loc] = true
+			} else {
+				covered[loc] = true
+			}
 		default:
 			key := idQueue{s.msgID, res.Queue}
 			unplaced[key] = append(unplaced[key], i)
@@ -186,7 +196,7 @@ func (ix *index) queueHistories() map[Queue][]porcupine.Operation {
 	explained := map[idQueue]int{}
 	for _, cl := range slices.SortedFunc(maps.Keys(seen), compareCopyLocations) {
 		loc := cl.location
-		if covered[loc] {
+		if covered[loc] || coveredCopy[cl] || (cl.copyID == noCopy && coveredSomeCopy[loc]) {
 			continue
 		}
 		sg := seen[cl]

@@ -58,6 +58,12 @@ type SendResult struct {
 	Outcome Outcome
 	Queue   Queue
 	Offset  int64
+	// HasCopy says that CopyID names the stored record the answer reports
+	// (its CommitLog offset, as Copy.ID): a read of another copy at the
+	// same queue offset — the same message stored there again after a
+	// failover took the first copy back — is then not taken for this one.
+	HasCopy bool
+	CopyID  int64
 }
 
 // sendRecord is one send as recorded.

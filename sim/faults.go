@@ -67,20 +67,21 @@ const (
 	FaultDiskErrors         = "disk-errors"
 	FaultSlowDisk           = "slow-disk"
 	FaultPromote            = "promote"
+	FaultStaleReplica       = "stale-replica"
 )
 
 // FaultKinds lists every fault kind.
 func FaultKinds() []string {
 	return []string{FaultBrokerProcessCrash, FaultBrokerMachineCrash, FaultNameServerCrash, FaultConsumerCrash,
 		FaultProducerCrash, FaultPartition, FaultAsymmetricCut, FaultConnectionReset, FaultClockJump, FaultDiskFull,
-		FaultDiskErrors, FaultSlowDisk, FaultPromote}
+		FaultDiskErrors, FaultSlowDisk, FaultPromote, FaultStaleReplica}
 }
 
 // faultWeights pairs each kind with its weight.
 func (f FaultWeights) byKind() []int {
 	return []int{f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash,
 		f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull,
-		f.DiskErrors, f.SlowDisk, f.Promote}
+		f.DiskErrors, f.SlowDisk, f.Promote, f.StaleReplica}
 }
 
 // injectFault draws one fault by weight and applies it.
@@ -125,6 +126,8 @@ func (w *World) apply(kind string) {
 		w.slowDisk()
 	case FaultPromote:
 		w.promoteAny()
+	case FaultStaleReplica:
+		w.staleReplica()
 	default:
 		panic("sim: unknown fault kind " + kind)
 	}

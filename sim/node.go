@@ -125,6 +125,12 @@ type brokerNode struct {
 type session struct {
 	fromOffset, endOffset int64
 	beganNs, endNs        int64
+	// floorMs is the store-time floor when the session began
+	// (Store.LastStoreTimestampMs): a record the session stamped at or
+	// below it may carry the floor rather than the machine's clock (the
+	// log's last record came from a master whose clock ran ahead), so its
+	// stamp bounds nothing (seed 461).
+	floorMs int64
 }
 
 // isMaster reports whether the machine is up and serving as a master.
@@ -228,7 +234,8 @@ func (n *brokerNode) start() bool {
 	}
 	if n.role != broker.RoleSlave {
 		n.g.servedBy(n)
-		n.sessions = append(n.sessions, session{fromOffset: end, endOffset: -1, beganNs: n.w.now(), endNs: -1})
+		n.sessions = append(n.sessions, session{fromOffset: end, endOffset: -1, beganNs: n.w.now(), endNs: -1,
+			floorMs: b.Store().LastStoreTimestampMs()})
 		if n.lostAt != 0 && !n.w.params.SyncFlush {
 			n.w.notDurable("%s restarted as master after a machine crash under ASYNC_FLUSH", n.label)
 		}
@@ -286,17 +293,19 @@ func (n *brokerNode) endSession() {
 // (its STOREHOST), stamped storeMs by n's clock, was stored: through the
 // offsets n's clock has had, and through n's sessions as a master that
 // can hold that offset (a record below a session's start was stored
-// before it began, one at or past it after).
+// before it began, one at or past it after). A stamp at or below its
+// session's floor says nothing: the session's window alone bounds it.
 func (n *brokerNode) storedWithin(physOffset, storeMs int64) (lo, hi int64) {
 	stored := time.UnixMilli(storeMs)
 	from, to := n.clock.sharedTimes(stored, stored.Add(time.Millisecond))
 	lo, hi = from.UnixNano(), to.UnixNano()
-	found := false
+	found, floored := false, false
 	var wlo, whi int64
 	for _, s := range n.sessions {
 		if physOffset < s.fromOffset || (s.endOffset >= 0 && physOffset >= s.endOffset) {
 			continue
 		}
+		floored = floored || storeMs <= s.floorMs
 		end := s.endNs
 		if end < 0 {
 			end = n.w.now()
@@ -307,7 +316,10 @@ func (n *brokerNode) storedWithin(physOffset, storeMs int64) (lo, hi int64) {
 		}
 		wlo, whi = min(wlo, s.beganNs), max(whi, end)
 	}
-	if found {
+	switch {
+	case floored:
+		lo, hi = wlo, whi
+	case found:
 		lo, hi = max(lo, wlo), min(hi, whi)
 	}
 	return lo, max(lo, hi)

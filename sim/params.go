@@ -76,12 +76,13 @@ type FaultWeights struct {
 	DiskErrors         int
 	SlowDisk           int
 	Promote            int
+	StaleReplica       int
 }
 
 func (w FaultWeights) total() int {
 	return w.BrokerProcessCrash + w.BrokerMachineCrash + w.NameServerCrash + w.ConsumerCrash + w.ProducerCrash +
 		w.Partition + w.AsymmetricCut + w.ConnectionReset + w.ClockJump + w.DiskFull +
-		w.DiskErrors + w.SlowDisk + w.Promote
+		w.DiskErrors + w.SlowDisk + w.Promote + w.StaleReplica
 }
 
 // DrawParams draws a run's parameters from r.
@@ -137,6 +138,20 @@ func DrawParams(r env.Rand) Params {
 	return p
 }
 
+// drawStaleReplicaWeight draws the stale-replica fault's weight of a pair
+// seed from a stream of its own: the seed's stream goes on to drive the
+// run, which one more draw from it would change for every pair seed, and
+// campaigns compare runs across changes.
+func drawStaleReplicaWeight(p *Params, seed uint64) {
+	if p.Pairs {
+		p.Faults.StaleReplica = env.NewSeededRand(seed ^ staleReplicaSalt).Intn(4)
+	}
+}
+
+// staleReplicaSalt separates the stale-replica weight's stream from the
+// seed's.
+const staleReplicaSalt = 0x5ca1ab1e
+
 // pairsPercent is the share of seeds that run master/slave pairs: half, so
 // that the single-broker seeds keep their coverage.
 const pairsPercent = 50
@@ -161,8 +176,8 @@ func (p Params) String() string {
 		b.WriteString("ha=none ")
 	}
 	fmt.Fprintf(&b, "latency=%v..%v send=%v pull=%d tx=%d%% delay=%d%% faultEvery=%v ", p.LatencyMin, p.LatencyMax, p.SendInterval, p.PullBatch, p.TxPercent, p.DelayPercent, p.FaultInterval)
-	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d diskerr=%d slow=%d promote=%d] ",
-		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull, f.DiskErrors, f.SlowDisk, f.Promote)
+	fmt.Fprintf(&b, "faults[proc=%d machine=%d ns=%d consumer=%d producer=%d part=%d asym=%d reset=%d jump=%d full=%d diskerr=%d slow=%d promote=%d stale=%d] ",
+		f.BrokerProcessCrash, f.BrokerMachineCrash, f.NameServerCrash, f.ConsumerCrash, f.ProducerCrash, f.Partition, f.AsymmetricCut, f.ConnectionReset, f.ClockJump, f.DiskFull, f.DiskErrors, f.SlowDisk, f.Promote, f.StaleReplica)
 	fmt.Fprintf(&b, "safety=%v liveness=%v", p.Safety, p.Liveness)
 	return b.String()
 }

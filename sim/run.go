@@ -138,6 +138,7 @@ func (w *World) runUntil(t time.Time, maxEvents int64) {
 		w.events++
 		if w.params.Pairs {
 			w.monitorReplication()
+			w.crashMidRecord()
 		}
 	}
 	if w.clock.Now().Before(t) {

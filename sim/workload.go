@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apogeemq/apogee/client"
+	"github.com/apogeemq/apogee/commitlog"
 	"github.com/apogeemq/apogee/env"
 	"github.com/apogeemq/apogee/linearizability"
 	"github.com/apogeemq/apogee/remoting"
@@ -186,7 +187,11 @@ func sendOutcome(res client.SendResult, err error) linearizability.SendResult {
 	unknown := linearizability.SendResult{Outcome: linearizability.OutcomeUnknown, Offset: linearizability.NoOffset}
 	if err == nil {
 		if res.Status == client.SendOK {
-			return linearizability.SendResult{Outcome: linearizability.OutcomeOK, Offset: res.QueueOffset}
+			ok := linearizability.SendResult{Outcome: linearizability.OutcomeOK, Offset: res.QueueOffset}
+			if _, phys, err := commitlog.ParseOffsetMsgID(res.OffsetMsgID); err == nil {
+				ok.HasCopy, ok.CopyID = true, phys
+			}
+			return ok
 		}
 		// Stored, durability not confirmed (FLUSH_DISK_TIMEOUT, ...).
 		unknown.Offset = res.QueueOffset

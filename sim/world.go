@@ -71,8 +71,11 @@ type World struct {
 	// promised maps the ids of promised deliveries (committed
 	// transactions) to their notBefore time; received holds every id a
 	// consumer read.
-	promised map[string]int64
-	received map[string]bool
+	// midRecordUntil is set while a promote fault waits for a master to
+	// die mid-record (crashMidRecord).
+	midRecordUntil time.Time
+	promised       map[string]int64
+	received       map[string]bool
 }
 
 // newWorld builds the cluster of a seed, nothing started yet.
@@ -88,6 +91,7 @@ func newWorld(seed uint64, bug string) *World {
 		trace:    fnv.New64a(),
 		nextSeed: seed*1_000_003 + 1,
 	}
+	drawStaleReplicaWeight(&w.params, seed)
 	w.net = env.NewMemNetwork(w.clock)
 	w.net.SetLatency(w.latency)
 	for i := 0; i < w.params.NameServers; i++ {

@@ -55,12 +55,18 @@ func (s *Store) kickDispatch() {
 }
 
 // dispatchLimit is how far consumers may see: under sync flush only what is
-// durable, so no consumer sees a message a crash could take back.
+// durable, so no consumer sees a message a crash could take back; with a
+// replicator that confirms (a SYNC_MASTER) only what a slave holds too, so
+// no consumer moves past a message a promotion could take back.
 func (s *Store) dispatchLimit() int64 {
+	limit := s.cl.MaxOffset()
 	if s.cfg.CommitLog.FlushMode == commitlog.FlushSync {
-		return s.cl.FlushedOffset()
+		limit = s.cl.FlushedOffset()
 	}
-	return s.cl.MaxOffset()
+	if r := s.replicatorOrNil(); r != nil {
+		limit = min(limit, r.ConfirmedOffset())
+	}
+	return limit
 }
 
 // dispatchLocked builds ConsumeQueue units and index entries for every
@@ -83,6 +89,11 @@ func (s *Store) dispatchLocked() {
 			continue
 		case err != nil:
 			s.failWrites(fmt.Errorf("reading CommitLog at %d for dispatch: %w", d.reputFrom, err))
+			return
+		}
+		if rec.EndOffset() > limit {
+			// A slave acknowledged part of it only.
+			ref.Release()
 			return
 		}
 		err = s.dispatchRecord(&rec)

@@ -57,11 +57,16 @@
 //
 // # Replication
 //
-// A master streams its CommitLog to slaves raw (ReadCommitLog); with a
-// Replicator installed (SetReplicator, SYNC_MASTER) a waiting put also
-// waits for a slave's acknowledgement, in parallel with a sync flush, and
-// reports FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE when it does not come;
-// the record is stored either way. A slave appends its master's bytes
+// A master streams its CommitLog to slaves raw (ReadCommitLog), under sync
+// flush only what it made durable (ReplicableEnd); with a Replicator
+// installed (SetReplicator, SYNC_MASTER) a waiting put also waits for a
+// slave's acknowledgement, in parallel with a sync flush, and reports
+// FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE when it does not come; the
+// record is stored either way. A SYNC_MASTER's dispatch also stops at the
+// replicator's ConfirmedOffset, the end of what a slave acknowledged: its
+// consumers see only what two machines hold, so none moves past a queue
+// offset that a slave promoted after the master's loss would hand out to
+// another message (RocketMQ 5 bounds reads by its confirm offset alike). A slave appends its master's bytes
 // verbatim (AppendReplica), publishing whole records only, dispatches them
 // for itself under its own flush mode and lets its queue offsets follow the
 // replicated records, so that once promoted it never hands out an offset

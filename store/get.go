@@ -221,6 +221,10 @@ func (s *Store) CommitLogMinOffset() int64 { return s.cl.MinOffset() }
 // CommitLogMaxOffset returns the end of the written CommitLog.
 func (s *Store) CommitLogMaxOffset() int64 { return s.cl.MaxOffset() }
 
+// LastStoreTimestampMs returns the floor under the store time of the next
+// record (commitlog.Log.LastStoreTimestampMs).
+func (s *Store) LastStoreTimestampMs() int64 { return s.cl.LastStoreTimestampMs() }
+
 // CommitLogFlushedOffset returns the end of the durable CommitLog.
 func (s *Store) CommitLogFlushedOffset() int64 { return s.cl.FlushedOffset() }
 

@@ -31,7 +31,16 @@ type Replicator interface {
 	// asynchronous master answers PutOK at once. done may run before
 	// WaitReplicated returns, and on another goroutine.
 	WaitReplicated(endOffset int64, done func(PutStatus))
+	// ConfirmedOffset bounds what consumers see: dispatch stops there
+	// (a SYNC_MASTER's highest offset a slave acknowledged, -1 before any;
+	// math.MaxInt64 for no bound). It must be cheap: every dispatch reads
+	// it. When it moves, the replicator calls Store.ReplicaConfirmed.
+	ConfirmedOffset() int64
 }
+
+// ReplicaConfirmed dispatches what the replicator's ConfirmedOffset now lets
+// consumers see (package ha's Server calls it).
+func (s *Store) ReplicaConfirmed() { s.kickDispatch() }
 
 // SetReplicator installs the master's replicator; nil removes it (a slave,
 // or a master without replication). Once set, every put tells it the new

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,6 +15,16 @@ type fakeReplicator struct {
 	appended []int64
 	waiting  []int64
 	answers  []func(PutStatus)
+	// bounded makes ConfirmedOffset answer confirmed instead of no bound.
+	bounded   bool
+	confirmed int64
+}
+
+func (f *fakeReplicator) ConfirmedOffset() int64 {
+	if !f.bounded {
+		return math.MaxInt64
+	}
+	return f.confirmed
 }
 
 func (f *fakeReplicator) Appended(endOffset int64) { f.appended = append(f.appended, endOffset) }
@@ -58,6 +69,36 @@ func TestSyncMasterPutWaitsForTheReplicator(t *testing.T) {
 			}
 			require.True(t, (*got).Status.Stored())
 		})
+	}
+}
+
+// A replicator that confirms (a SYNC_MASTER) bounds what consumers see:
+// a record is dispatched only once a slave acknowledged all of it.
+func TestConfirmedOffsetBoundsDispatch(t *testing.T) {
+	for _, flush := range []func(*Config){nil, syncFlush} {
+		m := newMemStore(t, flush)
+		r := &fakeReplicator{bounded: true, confirmed: -1}
+		m.st.SetReplicator(r)
+		got := putPending(m.st, newMessage("TopicA", 0, "a", 10, commitlog.PropertyWait, "false"))
+		m.clock.RunDue()
+		require.NotNil(t, *got)
+		end := m.st.CommitLogMaxOffset()
+		require.Equal(t, int64(0), m.st.MaxOffsetInQueue("TopicA", 0), "no slave holds it")
+		res := m.st.Get("TopicA", 0, 0, 1, nil)
+		require.NotEqual(t, GetFound, res.Status)
+		res.Release()
+
+		r.confirmed = end - 1
+		m.st.ReplicaConfirmed()
+		require.Equal(t, int64(0), m.st.MaxOffsetInQueue("TopicA", 0), "a slave holds part of it")
+
+		r.confirmed = end
+		m.st.ReplicaConfirmed()
+		m.clock.RunDue()
+		require.Equal(t, int64(1), m.st.MaxOffsetInQueue("TopicA", 0), "a slave holds it")
+		res = m.st.Get("TopicA", 0, 0, 1, nil)
+		require.Equal(t, GetFound, res.Status)
+		res.Release()
 	}
 }
 

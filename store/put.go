@@ -101,7 +101,9 @@ func (s *Store) PutBatch(msgs []commitlog.Message, done func(PutResult)) {
 // producer was told is stored.
 func (s *Store) settle(res PutResult, endOffset int64, wait bool, done func(PutResult)) {
 	if r := s.replicatorOrNil(); r != nil {
-		r.Appended(endOffset)
+		if s.cfg.CommitLog.FlushMode != commitlog.FlushSync {
+			r.Appended(endOffset) // under sync flush, the flush tells it
+		}
 		if wait {
 			s.settleReplicated(r, res, endOffset, done)
 			return

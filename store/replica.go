@@ -19,8 +19,36 @@ import (
 // held by the Ref until released: what a master streams to its slaves
 // without copying. The errors are the CommitLog's: ErrOffsetNotWritten at or
 // past the end, ErrOffsetExpired below the oldest segment.
+//
+// It reads nothing at or past ReplicableEnd: under sync flush a slave is
+// streamed only what its master has made durable.
 func (s *Store) ReadCommitLog(physOffset int64, maxBytes int) ([]byte, commitlog.Ref, error) {
+	if avail := s.ReplicableEnd() - physOffset; avail < int64(maxBytes) && physOffset >= s.cl.MinOffset() {
+		if avail <= 0 {
+			return nil, commitlog.Ref{}, commitlog.ErrOffsetNotWritten
+		}
+		maxBytes = int(avail)
+	}
 	return s.cl.ReadAvailable(physOffset, maxBytes)
+}
+
+// ReplicableEnd returns the end of what a master streams to its slaves: the
+// published end of the CommitLog under async flush, its durable end under
+// sync flush. Under sync flush a slave thus never holds a record its master
+// could lose to a machine crash: were it to serve one to consumers while the
+// master is down, the recovered master would hand that record's queue
+// offsets out again to other messages, and consumers that had moved past
+// them would skip acknowledged messages. The master's own consumers see
+// only flushed records too (dispatch waits for the flush), and the
+// replication of a record still overlaps the flush of the records after
+// it. Under async flush the published end is streamed, as RocketMQ does: a
+// master that loses its unflushed tail loses data anyway, and its slave is
+// cut back to the master's history when it reconnects (package broker).
+func (s *Store) ReplicableEnd() int64 {
+	if s.cfg.CommitLog.FlushMode == commitlog.FlushSync {
+		return min(s.cl.FlushedOffset(), s.cl.MaxOffset())
+	}
+	return s.cl.MaxOffset()
 }
 
 // CommitLogSegmentSizeBytes returns the size of a CommitLog segment: an

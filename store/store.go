@@ -107,6 +107,19 @@ func Open(e env.Env, cfg Config) (*Store, error) {
 			onFlushFailure(err)
 		}
 	}
+	if s.cfg.CommitLog.FlushMode == commitlog.FlushSync {
+		// Under sync flush slaves are streamed only durable bytes
+		// (ReplicableEnd): each flush lets the streams move on.
+		onFlushed := cfg.CommitLog.OnFlushed
+		s.cfg.CommitLog.OnFlushed = func(flushed int64) {
+			if r := s.replicatorOrNil(); r != nil {
+				r.Appended(flushed)
+			}
+			if onFlushed != nil {
+				onFlushed(flushed)
+			}
+		}
+	}
 	if err := s.open(); err != nil {
 		s.closeFiles()
 		return nil, err

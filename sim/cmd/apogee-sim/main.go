@@ -30,11 +30,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	bug := fs.String("inject-bug", "", "a planted bug to switch on: "+fmt.Sprint(sim.Bugs()))
 	verbose := fs.Bool("v", false, "print each run's timeline of faults")
 	htmlDir := fs.String("html", "", "directory for the visualization of a failing queue (default: a temporary directory)")
+	checkTimeout := fs.Duration("check-timeout", 10*time.Second, "bound on the linearizability check of one queue; an undecided check is a violation")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 || *seeds < 1 {
-		fmt.Fprintln(stderr, "apogee-sim: usage: apogee-sim -seed N [-seeds K] [-steps S] [-inject-bug NAME] [-html DIR]")
+	if fs.NArg() > 0 || *seeds < 1 || *checkTimeout <= 0 {
+		fmt.Fprintln(stderr, "apogee-sim: usage: apogee-sim -seed N [-seeds K] [-steps S] [-inject-bug NAME] [-html DIR] [-check-timeout D]")
 		return 2
 	}
 	if *bug != "" && !sim.KnownBug(*bug) {
@@ -44,7 +45,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	failed := 0
 	for i := 0; i < *seeds; i++ {
 		s := *seed + uint64(i)
-		res := sim.Run(s, sim.Options{MaxEvents: *steps, Bug: *bug, CheckTimeout: 10 * time.Second})
+		res := sim.Run(s, sim.Options{MaxEvents: *steps, Bug: *bug, CheckTimeout: *checkTimeout})
 		fmt.Fprintf(stdout, "params seed=%d %s\n", s, res.Params)
 		if *verbose || !res.OK() {
 			for _, l := range res.Timeline {
@@ -71,6 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		if *bug != "" {
 			replay += " -inject-bug " + *bug
+		}
+		if *checkTimeout != 10*time.Second {
+			replay += " -check-timeout " + checkTimeout.String()
 		}
 		fmt.Fprintf(stdout, "  replay: %s\n", replay)
 	}
