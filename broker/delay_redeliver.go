@@ -218,3 +218,49 @@ func (q *parkedQueue) findCopies(rec *commitlog.Record, key, topic string, queue
 	}
 	return true
 }
+
+// promotionRewindMax bounds the parked messages a promotion looks at below
+// a queue's copied progress.
+const promotionRewindMax = 10_000
+
+// rewindToDelivered returns where a promoted slave's queue must deliver
+// from: the progress it copied from its old master counts deliveries whose
+// copies may not have reached this log (it fell behind before the master
+// was lost), and those messages would never be delivered. Copies are
+// stored in queue order, so the ones missing are the last: the walk goes
+// back from the progress while the parked message's copy is missing, and
+// stops at the first copy found (or a message without UNIQ_KEY, which
+// cannot be looked up). The queue's first pass then delivers from there.
+// Without the message index nothing can be told and nothing moves. The
+// topic's lock is held.
+func (q *parkedQueue) rewindToDelivered(minOffset int64) int64 {
+	t := q.t
+	offset := q.offset
+	if t.check == nil {
+		return offset
+	}
+	for steps := 0; offset > minOffset && steps < promotionRewindMax; steps++ {
+		r := t.store.Get(t.topic, q.queueID, offset-1, 1, nil)
+		if r.Status != store.GetFound || len(r.Messages) == 0 {
+			r.Release()
+			break
+		}
+		rec, err := commitlog.Decode(r.Messages[0], false)
+		found := true
+		if err == nil {
+			found = q.hasCopy(&rec)
+		}
+		r.Release()
+		if found {
+			break
+		}
+		offset--
+	}
+	return offset
+}
+
+// hasCopy reports whether the store holds a copy of the parked record, or
+// cannot tell (no UNIQ_KEY, a failed lookup).
+func (q *parkedQueue) hasCopy(rec *commitlog.Record) bool {
+	return !q.findAllCopies(rec) || len(q.candidates) > 0
+}
